@@ -1,0 +1,139 @@
+"""RFC 6962 / RFC 9162 Merkle tree hashing, inclusion and consistency proofs.
+
+Pure functions over lists of leaf hashes, so a third party can check a proof with this file alone
+(and the procedure in docs/audit.md) without the rest of the archive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+
+def leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+def _split(n: int) -> int:
+    """Largest power of two strictly less than n (n >= 2)."""
+    k = 1
+    while k << 1 < n:
+        k <<= 1
+    return k
+
+
+def root(leaves: Sequence[bytes]) -> bytes:
+    """Merkle tree hash of leaf hashes (already `leaf_hash`ed)."""
+    n = len(leaves)
+    if n == 0:
+        return EMPTY_ROOT
+    level = list(leaves)
+    # Bottom-up with RFC 6962 shape: pair from the left; an odd last node is promoted unchanged.
+    while len(level) > 1:
+        nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]
+
+
+def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
+    n = len(leaves)
+    if not 0 <= index < n:
+        raise ValueError("leaf index out of range")
+    return _path(index, list(leaves))
+
+
+def _path(m: int, d: list[bytes]) -> list[bytes]:
+    n = len(d)
+    if n == 1:
+        return []
+    k = _split(n)
+    if m < k:
+        return _path(m, d[:k]) + [root(d[k:])]
+    return _path(m - k, d[k:]) + [root(d[:k])]
+
+
+def verify_inclusion(
+    index: int, tree_size: int, leaf: bytes, proof: Sequence[bytes], expected_root: bytes
+) -> bool:
+    """RFC 9162 §2.1.3.2."""
+    if index >= tree_size or tree_size < 1:
+        return False
+    fn, sn = index, tree_size - 1
+    r = leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == expected_root
+
+
+def consistency_proof(old_size: int, leaves: Sequence[bytes]) -> list[bytes]:
+    n = len(leaves)
+    if not 0 < old_size <= n:
+        raise ValueError("old tree size out of range")
+    if old_size == n:
+        return []
+    return _subproof(old_size, list(leaves), True)
+
+
+def _subproof(m: int, d: list[bytes], b: bool) -> list[bytes]:
+    n = len(d)
+    if m == n:
+        return [] if b else [root(d)]
+    k = _split(n)
+    if m <= k:
+        return _subproof(m, d[:k], b) + [root(d[k:])]
+    return _subproof(m - k, d[k:], False) + [root(d[:k])]
+
+
+def verify_consistency(
+    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
+) -> bool:
+    """RFC 9162 §2.1.4.2."""
+    if old_size < 1 or old_size > new_size:
+        return False
+    if old_size == new_size:
+        return not proof and old_root == new_root
+    path = list(proof)
+    if old_size & (old_size - 1) == 0:  # a power of two: the old root is the first node
+        path.insert(0, old_root)
+    if not path:
+        return False
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == old_root and sr == new_root

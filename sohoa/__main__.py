@@ -1,0 +1,5 @@
+import sys
+
+from sohoa.cli import main
+
+sys.exit(main())

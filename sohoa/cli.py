@@ -1,0 +1,446 @@
+"""The `sohoa` command line. One error handler maps our exceptions to exit codes and messages."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sohoa import __version__
+from sohoa.errors import ExitCode, NotFoundError, SettingsError, SohoaError
+from sohoa.logs import configure, get_logger
+from sohoa.settings import SETTINGS_FILE, Settings, default_home, load_settings, render_default_toml
+
+log = get_logger("sohoa.cli")
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+COMMANDS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _service(settings: Settings):  # type: ignore[no-untyped-def]
+    from sohoa.pipeline import Service
+
+    return Service(settings).open()
+
+
+def _passphrase(settings: Settings, *, confirm: bool = False, prompt: str = "Mật khẩu kho mật: ") -> str:
+    value = os.environ.get(settings.vault.passphrase_env, "")
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise SettingsError(
+            f"the vault passphrase is needed: set {settings.vault.passphrase_env} or run "
+            "interactively"
+        )
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Nhập lại: ") != first:
+        raise SettingsError("the two passphrases differ")
+    return first
+
+
+# -- init ---------------------------------------------------------------------------------------
+
+@command("init")
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    from archive import Archive
+
+    home = settings.home
+    home.mkdir(parents=True, exist_ok=True)
+    settings_path = home / SETTINGS_FILE
+    if not settings_path.exists():
+        settings_path.write_text(render_default_toml(), encoding="utf-8")
+    archive = Archive(home)
+    pkcs12 = None
+    if args.pkcs12:
+        pw = os.environ.get("SOHOA_PKCS12_PASSPHRASE", "")
+        pkcs12 = (Path(args.pkcs12).read_bytes(), pw.encode() if pw else None)
+    already = archive.is_initialised()
+    passphrase = "" if archive.vault.exists() else _passphrase(settings, confirm=True)
+    archive.create(args.organisation or settings.archive.organisation, passphrase, pkcs12)
+    service = _service(settings)
+    service.index  # creates the index
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    service.close()
+    result = {"home": str(home), "created": not already, "inbox": str(settings.inbox),
+              "vault_recipient": archive.vault.recipient_path.read_text().strip()}
+    if args.json:
+        _print_json(result)
+    else:
+        print(("Đã có sẵn" if already else "Đã tạo") + f" kho lưu trữ: {home}")
+        print(f"Thư mục quét (inbox): {settings.inbox}")
+    return 0
+
+
+# -- ingest -------------------------------------------------------------------------------------
+
+def expand_inputs(paths: Iterable[str]) -> list[Path]:
+    from ingest.watcher import is_unfinished_name
+
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not child.is_symlink() and not is_unfinished_name(child.name):
+                    out.append(child)
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise NotFoundError(f"no such file or folder: {raw}")
+    return out
+
+
+STATUS_VI = {
+    "archived": "đã lưu trữ",
+    "classified": "tài liệu mật, đã đưa vào kho mật",
+    "held": "TUYỆT MẬT, tạm giữ chờ cán bộ xử lý",
+    "duplicate": "trùng lặp",
+    "quarantined": "cách ly",
+    "queued": "đang chờ",
+}
+
+
+@command("ingest")
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    service = _service(settings)
+    service.recover()
+    inputs = expand_inputs(args.paths)
+    jobs = {}
+    for path in inputs:
+        job = service.submit(path, move=False, source_label=str(path))
+        jobs[job.job_id] = path
+
+    def report(outcome: Any) -> None:
+        if outcome.job_id not in jobs:
+            return
+        if args.json:
+            _print_json(outcome.to_json())
+        else:
+            label = STATUS_VI.get(outcome.status, outcome.status)
+            extra = f" → {outcome.doc_id}" if outcome.doc_id and outcome.status == "archived" else ""
+            reason = f" ({outcome.reason})" if outcome.reason and outcome.status != "archived" else ""
+            pages = f", {outcome.pages} trang" if outcome.pages else ""
+            print(f"{outcome.source}: {label}{extra}{pages}{reason}", flush=True)
+
+    outcomes = service.run_workers(workers=args.workers, until_empty=True, on_outcome=report)
+    service.close()
+    final = {"archived", "classified", "duplicate", "quarantined", "held"}
+    mine = [o for o in outcomes if o.job_id in jobs and o.status in final]
+    return 0 if len({o.job_id for o in mine}) == len(jobs) else ExitCode.PROBLEMS_FOUND
+
+
+# -- watch --------------------------------------------------------------------------------------
+
+@command("watch")
+def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.watcher import InboxWatcher
+
+    service = _service(settings)
+    service.recover()
+    inbox = Path(args.inbox) if args.inbox else settings.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    watcher = InboxWatcher(
+        inbox,
+        on_ready=lambda path: service.submit(path, move=True,
+                                             source_label=str(path.relative_to(inbox))),
+        quiet_seconds=settings.ingest.quiet_seconds,
+        rescan_seconds=settings.ingest.rescan_seconds,
+        polling=args.polling,
+    )
+    print(f"Đang theo dõi {inbox} (Ctrl+C để dừng)", flush=True)
+    import threading
+
+    stop = threading.Event()
+    watcher.start()
+    worker = threading.Thread(
+        target=service.run_workers,
+        kwargs={"workers": args.workers, "until_empty": False, "stop": stop,
+                "on_outcome": lambda o: _print_json(o.to_json()) if args.json else print(
+                    f"{o.source}: {STATUS_VI.get(o.status, o.status)}"
+                    + (f" ({o.reason})" if o.reason else ""), flush=True)},
+        daemon=True,
+    )
+    worker.start()
+    try:
+        last_head = time.monotonic()
+        while worker.is_alive():
+            time.sleep(1)
+            if time.monotonic() - last_head > 60:
+                service.archive.sign_tree_head()
+                last_head = time.monotonic()
+            if args.once and not service._queue_busy() and watcher.idle():
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        watcher.stop()
+        worker.join(timeout=30)
+        service.archive.sign_tree_head()
+        service.close()
+    return 0
+
+
+# -- search / show ------------------------------------------------------------------------------
+
+@command("search")
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from search import SearchQuery
+
+    service = _service(settings)
+    text = args.query[: settings.search.max_query_chars]
+    results = service.index.search(SearchQuery(
+        text=text, doc_type=args.type or "", year=args.year, page=args.page,
+        page_size=args.limit, sort=args.sort,
+    ))
+    if args.json:
+        _print_json({
+            "total": results.total,
+            "hits": [{"doc_id": h.doc_id, "title": h.title, "snippet": h.snippet_text,
+                      "snippet_html": h.snippet_html, "score": round(h.score, 4),
+                      "date": h.date, "number_symbol": h.number_symbol}
+                     for h in results.hits],
+            "facets": {k: dict(v) for k, v in results.facets.items()},
+            "fuzzy": results.corrected,
+        })
+    else:
+        print(f"{results.total} kết quả" + (" (tìm gần đúng)" if results.corrected else ""))
+        for h in results.hits:
+            print(f"- {h.doc_id}  {h.title}  [{h.score:.2f}]")
+            print(f"    {h.snippet_text[:200]}")
+    service.close()
+    return 0
+
+
+def document_view(service: Any, doc_id: str) -> dict[str, Any]:
+    row = service.archive.get(doc_id)
+    if row is None:
+        raise NotFoundError(f"no document {doc_id}")
+    out: dict[str, Any] = {"doc_id": row.doc_id, "status": row.status, "secrecy": row.secrecy,
+                           "sha256": row.sha256, "received_at": row.received_at,
+                           "archived_at": row.archived_at, "pages": row.pages,
+                           "review": row.review}
+    if row.zone != "open":
+        out["metadata"] = {}
+        out["signature"] = {"status": row.signature_status}
+        out["note"] = "classified: metadata and files are in the encrypted vault"
+        return out
+    record = service.archive.open_record(row)
+    out["metadata"] = record["metadata"]
+    out["original_name"] = row.original_name
+    out["signature"] = record["archival"]["signature"]
+    out["classification"] = record["classification"]
+    out["ocr"] = record.get("ocr", {})
+    out["page_confidence"] = [p.get("confidence") for p in record.get("pages", [])]
+    out["original_path"] = str(service.archive.store.path_of(row.original_object))
+    out["archival_path"] = str(service.archive.store.path_of(row.archival_object))
+    out["archival_sha256"] = row.archival_object
+    return out
+
+
+@command("show")
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    service = _service(settings)
+    view = document_view(service, args.doc_id)
+    service.close()
+    if args.json:
+        _print_json(view)
+        return 0
+    print(f"Tài liệu {view['doc_id']}: {STATUS_VI.get(view['status'], view['status'])}, "
+          f"độ mật {view['secrecy']}")
+    print(f"SHA-256 bản gốc: {view['sha256']}")
+    for key, value in (view.get("metadata") or {}).items():
+        if value not in ("", None, [], 0):
+            print(f"  {key}: {value}")
+    if "signature" in view:
+        print(f"Chữ ký số: {view['signature'].get('status')}")
+    return 0
+
+
+# -- audit --------------------------------------------------------------------------------------
+
+@command("audit")
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from archive.audit import run_audit, write_report
+
+    service = _service(settings)
+    k, n = 1, 1
+    if args.slice:
+        try:
+            k_text, n_text = args.slice.split("/")
+            k, n = int(k_text), int(n_text)
+            if not 1 <= k <= n:
+                raise ValueError
+        except ValueError:
+            raise SettingsError("--slice takes K/N with 1 <= K <= N") from None
+    pending = set()
+    for job in service.queue.jobs(limit=100000):
+        pending.update(job.pending_objects)
+    report = run_audit(service.archive, index_ids=service.index.doc_ids, slice_k=k,
+                       slice_n=n, pending_objects=pending)
+    json_path, html_path = write_report(report, service.archive.reports)
+    service.archive.log.append("audit", actor="cli", ok=report.ok,
+                               problems=len(report.problems), checked=report.checked,
+                               slice=report.slice)
+    service.archive.sign_tree_head()
+    service.close()
+    if args.json:
+        out = report.to_json()
+        out["report"] = str(json_path)
+        _print_json(out)
+    else:
+        print("Kiểm tra: " + ("KHÔNG có vấn đề" if report.ok else f"{len(report.problems)} vấn đề"))
+        print(f"  tài liệu {report.documents}, đối tượng đã băm {report.checked}, "
+              f"sự kiện {report.log_size}, {report.seconds} s")
+        for p in report.problems:
+            print(f"  - [{p.kind}] {p.doc_id or '-'}: {p.detail}")
+        print(f"Báo cáo: {html_path}")
+    return 0 if report.ok else ExitCode.PROBLEMS_FOUND
+
+
+# -- status -------------------------------------------------------------------------------------
+
+@command("status")
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    service = _service(settings)
+    q = service.queue.counts()
+    docs = service.archive.catalog.counts_by_status()
+    vault = service.archive.vault_catalog.counts_by_status()
+    counts = {
+        "queued": q.get("queued", 0),
+        "processing": q.get("processing", 0),
+        "archived": docs.get("archived", 0),
+        "classified": vault.get("classified", 0),
+        "held": vault.get("held", 0),
+        "duplicate": service.archive.catalog.duplicate_count(),
+        "quarantined": service.archive.catalog.quarantine_count(),
+    }
+    quarantine = [{"id": r.qid, "source": r.source_name, "reason": r.reason,
+                   "reason_code": r.reason_code, "at": r.at}
+                  for r in service.archive.catalog.quarantine()]
+    pages_hour = service.queue.pages_since(time.time() - 3600)
+    errors = [{"job": j.job_id, "source": j.original_name, "error": j.last_error}
+              for j in service.queue.recent_errors()]
+    service.close()
+    out = {"counts": counts, "quarantine": quarantine, "pages_per_minute": round(pages_hour / 60, 2),
+           "last_errors": errors}
+    if args.json:
+        _print_json(out)
+    else:
+        print("Trạng thái: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        print(f"Tốc độ giờ qua: {out['pages_per_minute']} trang/phút")
+        if quarantine:
+            print("Cách ly:")
+            for item in quarantine:
+                print(f"  - {item['source']}: {item['reason']}  (id {item['id']})")
+    return 0
+
+
+# -- serve --------------------------------------------------------------------------------------
+
+@command("serve")
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from web import create_app
+
+    app = create_app(settings)
+    host = args.host or settings.web.host
+    port = args.port or settings.web.port
+    print(f"Giao diện web: http://{host}:{port}/", flush=True)
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+    return 0
+
+
+# -- parser -------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sohoa", description="Số hóa và lưu trữ văn bản")
+    parser.add_argument("--version", action="version", version=f"sohoa {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", help="data home (default $SOHOA_HOME, else ./sohoa-data)")
+    common.add_argument("--log-json", action="store_true", help="log as JSON lines")
+    common.add_argument("--verbose", "-v", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", parents=[common], help="create the data home")
+    p.add_argument("--organisation", help="organisation name for the signing certificate")
+    p.add_argument("--pkcs12", help="use an existing signing identity (PKCS#12 file); "
+                   "passphrase in SOHOA_PKCS12_PASSPHRASE")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("ingest", parents=[common], help="process files or folders now")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--workers", type=int, default=None)
+
+    p = sub.add_parser("watch", parents=[common], help="watch the drop folder")
+    p.add_argument("--inbox")
+    p.add_argument("--polling", action="store_true", help="poll (network shares)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--once", action="store_true", help="stop when the inbox is empty (tests)")
+
+    p = sub.add_parser("search", parents=[common], help="search the open archive")
+    p.add_argument("query")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--type", help="document type code, e.g. ke_hoach")
+    p.add_argument("--year", type=int)
+    p.add_argument("--sort", choices=["relevance", "date_desc", "date_asc"], default="relevance")
+
+    p = sub.add_parser("show", parents=[common], help="one document")
+    p.add_argument("doc_id")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("audit", parents=[common], help="check the whole archive")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--slice", help="K/N: re-hash only slice K of N")
+
+    p = sub.add_parser("status", parents=[common], help="queue, quarantine, throughput")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("serve", parents=[common], help="the web UI")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        home = Path(args.home).resolve() if args.home else default_home()
+        settings = load_settings(home)
+        configure(level="DEBUG" if args.verbose else settings.log.level,
+                  json_lines=args.log_json or settings.log.json)
+        return int(COMMANDS[args.command](args, settings))
+    except SohoaError as exc:
+        sys.stderr.write(f"sohoa: {exc}\n")
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

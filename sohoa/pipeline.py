@@ -1,0 +1,506 @@
+"""The orchestrator: one claimed file through ingest -> OCR -> classification -> archive -> search.
+
+`Service` wires the stages to one home. `process(job)` is idempotent: after a crash the same job
+runs again from the start, reusing its document id, and finishes whatever the first run did not
+(docs/store.md §4). The in-process workers (`run_workers`) are the embedded default; a
+distributed queue would call `process` the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import classification
+import ocr
+from archive import Archive, NewDocument, QuarantineRow, check_pdf_signatures, utc_iso
+from archive.catalog import DocumentRow
+from ingest.intake import WorkAreas, claim, quarantine_file, recover_processing, release
+from ingest.intake import wipe_and_release
+from ingest.queue import Job, JobState, SQLiteJobQueue
+from ingest.validate import Limits, ValidatedInput, validate
+from search import IndexDocument, SearchBackend, open_backend
+from sohoa.errors import InputRejected, SettingsError, SohoaError
+from sohoa.logs import get_logger
+from sohoa.records import (
+    Classification,
+    DocumentMetadata,
+    Evidence,
+    OcrResult,
+    PageText,
+    Secrecy,
+    Status,
+)
+from sohoa.settings import Settings
+
+log = get_logger(__name__)
+
+# Fault injection for the crash tests: SOHOA_CRASH_AT=<step> makes the process kill itself
+# (SIGKILL, no clean-up) when it reaches that step. Never set in production.
+CRASH_STEPS = (
+    "claimed", "validated", "ocr_done", "classified", "signed", "intent", "objects_written",
+    "catalog_written", "log_written", "indexed", "released",
+)
+
+
+def _crash_point(step: str) -> None:
+    if os.environ.get("SOHOA_CRASH_AT") == step:
+        os.kill(os.getpid(), 9)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one input: the `sohoa ingest --json` line."""
+
+    source: str
+    status: str
+    doc_id: str
+    sha256: str
+    secrecy: str
+    reason: str = ""
+    reason_code: str = ""
+    job_id: str = ""
+    pages: int = 0
+    seconds: float = 0.0
+    review: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class Service:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        home = settings.home
+        self.archive = Archive(home)
+        self.queue = SQLiteJobQueue(home / "queue.db")
+        self.areas = WorkAreas(home / "work" / "processing", home / "work" / "quarantine")
+        self._index: SearchBackend | None = None
+        self._index_lock = threading.Lock()
+        self.limits = Limits(
+            max_file_mb=settings.ingest.max_file_mb,
+            max_pages=settings.ingest.max_pages,
+            max_image_mpixels=settings.ingest.max_image_mpixels,
+        )
+
+    # -- set-up ------------------------------------------------------------------------------
+
+    def open(self) -> Service:
+        self.archive.open()
+        self.queue.create()
+        self.areas.create()
+        return self
+
+    @property
+    def index(self) -> SearchBackend:
+        with self._index_lock:
+            if self._index is None:
+                self._index = open_backend(self.settings.search.backend,
+                                           self.settings.home / "index")
+            return self._index
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+        self.archive.catalog.close()
+        self.archive.vault_catalog.close()
+
+    def tessdata_dir(self) -> Path | None:
+        """Settings first, then a model in the home, then the one `make` installed."""
+        if self.settings.ocr.tessdata_dir:
+            return Path(self.settings.ocr.tessdata_dir)
+        local = self.settings.home / "tessdata"
+        if (local / "vie.traineddata").exists():
+            return local
+        from ocr.models import installed_dir
+
+        return installed_dir()
+
+    def check_environment(self) -> None:
+        problems = ocr.check_environment(self.settings.ocr.languages, self.tessdata_dir())
+        if problems:
+            raise SettingsError("cannot process documents: " + "; ".join(problems))
+
+    def recover(self) -> int:
+        """Start-up: re-queue interrupted jobs and make the index agree with the catalog."""
+        self.check_environment()
+        requeued = self.queue.recover() + recover_processing(self.areas, self.queue)
+        self.reconcile_index()
+        if requeued:
+            log.warning("recovery.requeued", jobs=requeued)
+        return requeued
+
+    def reconcile_index(self) -> tuple[int, int]:
+        open_ids = set(self.archive.catalog.doc_ids())
+        indexed = self.index.doc_ids()
+        missing = sorted(open_ids - indexed)
+        extra = sorted(indexed - open_ids)
+        if extra:
+            self.index.delete(extra)
+        if missing:
+            self.index.add([self.index_document(self.archive.get_open(d)) for d in missing])
+        return len(missing), len(extra)
+
+    def index_document(self, row: DocumentRow) -> IndexDocument:
+        record = self.archive.open_record(row)
+        m = record.get("metadata", {})
+        text = "\n".join(p.get("text", "") for p in record.get("pages", []))
+        return IndexDocument(
+            doc_id=row.doc_id,
+            title=document_title(m, row.original_name),
+            text=text,
+            number_symbol=m.get("number_symbol", ""),
+            doc_type=m.get("doc_type", ""),
+            date=m.get("date", ""),
+            issuing_body=m.get("issuing_body", ""),
+            signer=m.get("signer", ""),
+            file_code=m.get("file_code", ""),
+            abstract=m.get("abstract", ""),
+        )
+
+    def rebuild_index(self) -> int:
+        rows = [self.archive.get_open(d) for d in self.archive.catalog.doc_ids()]
+        self.index.rebuild(self.index_document(r) for r in rows)
+        return len(rows)
+
+    # -- intake ------------------------------------------------------------------------------
+
+    def submit(self, path: Path, *, move: bool, source_label: str | None = None) -> Job:
+        return claim(path, self.areas, self.queue, move=move,
+                     source_label=source_label or str(path))
+
+    # -- processing --------------------------------------------------------------------------
+
+    @contextmanager
+    def _workdir(self, job: Job) -> Iterator[Path]:
+        base = Path(self.settings.ocr.ram_tmp_dir)
+        if not (base.is_dir() and os.access(base, os.W_OK)):
+            base = self.settings.home / "work" / "tmp"
+            base.mkdir(parents=True, exist_ok=True)
+            log.warning("workdir.not_in_ram", path=str(base))
+        path = Path(tempfile.mkdtemp(prefix=f"sohoa-{job.job_id[:8]}-", dir=base))
+        os.chmod(path, 0o700)
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+
+    def _ocr_request(self, workdir: Path, jobs: int) -> ocr.OcrRequest:
+        return ocr.OcrRequest(
+            workdir=workdir,
+            settings=self.settings.ocr,
+            tessdata_dir=self.tessdata_dir(),
+            max_image_mpixels=self.settings.ingest.max_image_mpixels,
+            jobs=jobs,
+        )
+
+    def process(self, job: Job, ocr_jobs: int = 1) -> Outcome:
+        started = time.monotonic()
+        _crash_point("claimed")
+        finished = self._finish_if_committed(job)
+        if finished is not None:
+            return finished
+        self._drop_uncommitted(job)
+        existing = self.archive.find_sha(job.sha256)
+        if existing is not None and existing.doc_id != job.doc_id:
+            return self._duplicate(job, existing)
+        try:
+            validated = validate(Path(job.path), self.limits)
+            _crash_point("validated")
+            with self._workdir(job) as workdir:
+                return self._process_valid(job, validated, workdir, started, ocr_jobs)
+        except InputRejected as exc:
+            if exc.transient and job.attempts < self.settings.ingest.max_attempts:
+                delay = self.settings.ingest.retry_backoff_s * (2 ** (job.attempts - 1))
+                self.queue.retry_later(job.job_id, f"{exc.code}: {exc.reason}", delay)
+                log.warning("job.retry", job=job.job_id, reason_code=exc.code, delay_s=delay)
+                return Outcome(job.source, "queued", "", job.sha256, "", exc.reason, exc.code,
+                               job.job_id)
+            return self._quarantine(job, exc.code, exc.reason)
+
+    def _process_valid(self, job: Job, validated: ValidatedInput, workdir: Path,
+                       started: float, ocr_jobs: int) -> Outcome:
+        req = self._ocr_request(workdir, ocr_jobs)
+        original = Path(job.path)
+        if validated.signed:
+            return self._archive_as_is(job, validated, workdir, req, started)
+        prepared = ocr.prepare(original, validated.kind, req)
+        page_count, images = ocr.render_pages(prepared, [1], req, last=True)
+        level, image_evidence = classification.precheck(images, self.tessdata_dir())
+        if level is Secrecy.TUYET_MAT:
+            return self._hold(job, validated, image_evidence, page_count, started)
+        result = ocr.recognise(prepared, page_count, images, req)
+        _crash_point("ocr_done")
+        verdict = classification.classify(
+            images, result.pages, review_below=self.settings.classification.review_below,
+            image_evidence_found=image_evidence, tessdata_dir=self.tessdata_dir(),
+        )
+        _crash_point("classified")
+        if verdict.secrecy is Secrecy.TUYET_MAT:
+            return self._hold(job, validated, verdict.evidence, page_count, started)
+        review_reasons = self._review_reasons(result, verdict)
+        signed = workdir / "signed.pdf"
+        signature = self.archive.sign(result.archival_pdf, signed, self.settings.archive.tsa_url)
+        if not signature.ok:
+            raise InputRejected("sign_failed", f"signing failed ({signature.status})",
+                                transient=True)
+        _crash_point("signed")
+        doc = NewDocument(
+            doc_id=job.doc_id, job_id=job.job_id, original_path=original,
+            original_name=job.original_name, sha256=job.sha256, size=job.size,
+            kind=validated.kind, received_at=utc_iso(job.created_at), classification=verdict,
+            pages=result.pages, signed_pdf=signed, signature=signature,
+            ocr_engine=result.engine, processing_seconds=time.monotonic() - started,
+            ocr_confidence=_mean_confidence(result.pages), review_reasons=review_reasons,
+            extra={"repaired": validated.repaired},
+        )
+        if verdict.secrecy.is_classified:
+            return self._commit_classified(job, doc, Status.CLASSIFIED, started)
+        return self._commit_open(job, doc, started)
+
+    def _review_reasons(self, result: OcrResult, verdict: Classification) -> tuple[str, ...]:
+        reasons = []
+        low = result.low_confidence_pages(self.settings.ocr.review_confidence)
+        if low:
+            reasons.append("low_ocr_confidence:" + ",".join(map(str, low)))
+        if verdict.review:
+            reasons.append("secrecy_uncertain")
+        if not any(p.text.strip() for p in result.pages):
+            reasons.append("no_text")
+        return tuple(reasons)
+
+    def _archive_as_is(self, job: Job, validated: ValidatedInput, workdir: Path,
+                       req: ocr.OcrRequest, started: float) -> Outcome:
+        """A digitally signed PDF: archived byte-exact; its own signature is checked."""
+        original = Path(job.path)
+        signature = check_pdf_signatures(original.read_bytes(), None)
+        page_count, images = ocr.render_pages(original, [1], req, last=True)
+        level, image_evidence = classification.precheck(images, self.tessdata_dir())
+        pages = ocr.text_of_born_digital(original, page_count)
+        verdict = classification.classify(
+            images, pages, review_below=self.settings.classification.review_below,
+            image_evidence_found=image_evidence, tessdata_dir=self.tessdata_dir(),
+        )
+        if verdict.secrecy is Secrecy.TUYET_MAT:
+            return self._hold(job, validated, verdict.evidence, page_count, started)
+        reasons = []
+        if not signature.ok:
+            reasons.append(f"input_signature_{signature.status}")
+        if not any(p.text.strip() for p in pages):
+            reasons.append("no_text")
+        if verdict.review:
+            reasons.append("secrecy_uncertain")
+        doc = NewDocument(
+            doc_id=job.doc_id, job_id=job.job_id, original_path=original,
+            original_name=job.original_name, sha256=job.sha256, size=job.size,
+            kind=validated.kind, received_at=utc_iso(job.created_at), classification=verdict,
+            pages=pages, signed_pdf=None, signature=signature,
+            ocr_engine="text layer of a signed PDF (kept byte-exact)",
+            processing_seconds=time.monotonic() - started, review_reasons=tuple(reasons),
+        )
+        if verdict.secrecy.is_classified:
+            return self._commit_classified(job, doc, Status.CLASSIFIED, started)
+        return self._commit_open(job, doc, started)
+
+    def _commit_open(self, job: Job, doc: NewDocument, started: float) -> Outcome:
+        self.queue.set_pending_objects(job.job_id, self.archive.planned_objects(doc))
+        _crash_point("intent")
+        try:
+            row = self.archive.commit_open(doc)
+        except sqlite3.IntegrityError:
+            # Another worker archived the same bytes a moment ago.
+            existing = self.archive.find_sha(job.sha256)
+            if existing is None:
+                raise
+            self._drop_uncommitted(job)
+            return self._duplicate(job, existing)
+        _crash_point("log_written")
+        self.index.add([self.index_document(row)])
+        _crash_point("indexed")
+        release(job, self.areas)
+        _crash_point("released")
+        outcome = Outcome(job.source, Status.ARCHIVED.value, row.doc_id, job.sha256,
+                          Secrecy.NONE.value, "", "", job.job_id, row.pages,
+                          round(time.monotonic() - started, 3), row.review)
+        self.queue.finish(job.job_id, outcome.status, json.dumps(outcome.to_json()), row.pages)
+        log.info("job.archived", job=job.job_id, doc=row.doc_id, pages=row.pages,
+                 seconds=outcome.seconds, review=row.review)
+        return outcome
+
+    def _commit_classified(self, job: Job, doc: NewDocument, status: Status,
+                           started: float) -> Outcome:
+        row = self.archive.commit_vault(doc, status)
+        _crash_point("log_written")
+        wipe_and_release(job, self.areas)
+        outcome = Outcome(job.source, status.value, row.doc_id, job.sha256, row.secrecy,
+                          "classified document: kept encrypted in the vault", "classified",
+                          job.job_id, row.pages, round(time.monotonic() - started, 3), True)
+        self.queue.finish(job.job_id, outcome.status, json.dumps(outcome.to_json()), row.pages)
+        log.info("job.vaulted", job=job.job_id, doc=row.doc_id, level=row.secrecy,
+                 status=status.value)
+        return outcome
+
+    def _hold(self, job: Job, validated: ValidatedInput, evidence: tuple[Evidence, ...],
+              page_count: int, started: float) -> Outcome:
+        verdict = Classification(Secrecy.TUYET_MAT, 1.0, True, tuple(evidence),
+                                 DocumentMetadata(page_count=page_count), Secrecy.TUYET_MAT)
+        doc = NewDocument(
+            doc_id=job.doc_id, job_id=job.job_id, original_path=Path(job.path),
+            original_name=job.original_name, sha256=job.sha256, size=job.size,
+            kind=validated.kind, received_at=utc_iso(job.created_at), classification=verdict,
+            pages=tuple(PageText(n, "", None, False) for n in range(1, page_count + 1)),
+            signed_pdf=None, signature=check_pdf_signatures(b"", None),
+            processing_seconds=time.monotonic() - started,
+        )
+        outcome = self._commit_classified(job, doc, Status.HELD, started)
+        return replace(outcome, reason="TUYỆT MẬT: held encrypted for an officer's decision",
+                       reason_code="held")
+
+    def _duplicate(self, job: Job, existing: DocumentRow) -> Outcome:
+        self.archive.record_duplicate(job.sha256, existing, job.original_name, job.job_id)
+        release(job, self.areas)
+        secrecy = existing.secrecy
+        shown_id = existing.doc_id
+        outcome = Outcome(job.source, Status.DUPLICATE.value, shown_id, job.sha256, secrecy,
+                          f"identical to document {shown_id}", "duplicate", job.job_id)
+        self.queue.finish(job.job_id, outcome.status, json.dumps(outcome.to_json()))
+        log.info("job.duplicate", job=job.job_id, of=shown_id)
+        return outcome
+
+    def _quarantine(self, job: Job, code: str, reason: str) -> Outcome:
+        quarantine_file(job, self.areas, code, reason)
+        self.archive.record_quarantine(QuarantineRow(
+            qid=job.job_id, source_name=job.original_name, sha256=job.sha256, size=job.size,
+            reason_code=code, reason=reason, at=utc_iso(), state="quarantined",
+            job_id=job.job_id,
+        ))
+        outcome = Outcome(job.source, Status.QUARANTINED.value, "", job.sha256, "", reason, code,
+                          job.job_id)
+        self.queue.finish(job.job_id, outcome.status, json.dumps(outcome.to_json()))
+        log.warning("job.quarantined", job=job.job_id, reason_code=code, reason=reason)
+        return outcome
+
+    def _finish_if_committed(self, job: Job) -> Outcome | None:
+        """A crash after the catalog write: complete log, index and release; do not redo."""
+        row = self.archive.get(job.doc_id)
+        if row is None:
+            return None
+        if row.zone == "open":
+            if self.archive.log.seq_of("archive", row.doc_id) is None:
+                self.archive.log.append("archive", doc_id=row.doc_id, zone="open",
+                                        sha256=row.sha256, archival_sha256=row.archival_object,
+                                        record_sha256=row.record_object,
+                                        signature=row.signature_status, pages=row.pages)
+            self.index.add([self.index_document(row)])
+            release(job, self.areas)
+        else:
+            event = "hold" if row.status == Status.HELD.value else "vault"
+            if self.archive.log.seq_of(event, row.doc_id) is None:
+                self.archive.log.append(event, doc_id=row.doc_id, zone="vault",
+                                        level=row.secrecy, sha256=row.sha256)
+            wipe_and_release(job, self.areas)
+        outcome = Outcome(job.source, row.status, row.doc_id, job.sha256, row.secrecy, "", "",
+                          job.job_id, row.pages, 0.0, row.review)
+        self.queue.finish(job.job_id, outcome.status, json.dumps(outcome.to_json()), row.pages)
+        log.info("job.completed_after_restart", job=job.job_id, doc=row.doc_id)
+        return outcome
+
+    def _drop_uncommitted(self, job: Job) -> None:
+        """Objects an interrupted run wrote but never committed (docs/store.md §4)."""
+        if not job.pending_objects:
+            return
+        referenced = self.archive.catalog.referenced_objects()
+        for sha in job.pending_objects:
+            if sha not in referenced:
+                self.archive.store.remove_uncommitted(sha)
+        self.queue.set_pending_objects(job.job_id, [])
+
+    # -- running -----------------------------------------------------------------------------
+
+    def run_workers(self, *, workers: int | None = None, until_empty: bool = True,
+                    stop: threading.Event | None = None,
+                    on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+        n = workers or self.settings.worker_count
+        cores = os.cpu_count() or 1
+        ocr_jobs = max(1, cores // n)
+        outcomes: list[Outcome] = []
+        lock = threading.Lock()
+        stop = stop or threading.Event()
+
+        def worker() -> None:
+            while not stop.is_set():
+                job = self.queue.claim_next()
+                if job is None:
+                    if until_empty and not self._queue_busy():
+                        return
+                    stop.wait(0.5)
+                    continue
+                try:
+                    outcome = self.process(job, ocr_jobs=ocr_jobs)
+                except SohoaError as exc:
+                    log.error("job.failed", job=job.job_id, error=type(exc).__name__,
+                              message=str(exc))
+                    self.queue.retry_later(job.job_id, str(exc),
+                                           self.settings.ingest.retry_backoff_s)
+                    outcome = Outcome(job.source, "queued", "", job.sha256, "", str(exc),
+                                      "error", job.job_id)
+                except Exception as exc:  # one bad file never stops the workers
+                    log.error("job.crashed", exc_info=True, job=job.job_id,
+                              error=type(exc).__name__)
+                    if job.attempts >= self.settings.ingest.max_attempts:
+                        outcome = self._quarantine(
+                            job, "internal_error",
+                            f"unexpected error ({type(exc).__name__}); see the service log",
+                        )
+                    else:
+                        self.queue.retry_later(job.job_id, type(exc).__name__,
+                                               self.settings.ingest.retry_backoff_s)
+                        outcome = Outcome(job.source, "queued", "", job.sha256, "",
+                                          type(exc).__name__, "error", job.job_id)
+                with lock:
+                    outcomes.append(outcome)
+                if on_outcome is not None:
+                    on_outcome(outcome)
+
+        threads = [threading.Thread(target=worker, name=f"worker-{i}", daemon=True)
+                   for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if outcomes:
+            self.archive.sign_tree_head()
+        return outcomes
+
+    def _queue_busy(self) -> bool:
+        """Jobs still running or waiting for a retry: an `until_empty` run waits for them."""
+        counts = self.queue.counts()
+        return counts.get(JobState.PROCESSING.value, 0) > 0 or bool(
+            self.queue.jobs(JobState.QUEUED, limit=1)
+        )
+
+
+def _mean_confidence(pages: tuple[PageText, ...]) -> float | None:
+    values = [p.confidence for p in pages if p.confidence is not None and not p.blank]
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def document_title(metadata: dict[str, object], fallback: str) -> str:
+    label = str(metadata.get("doc_type_label") or "")
+    number = str(metadata.get("number_symbol") or "")
+    abstract = str(metadata.get("abstract") or "")
+    parts = [p for p in (label.capitalize() if label else "", number) if p]
+    head = " ".join(parts)
+    if abstract:
+        head = f"{head}: {abstract}" if head else abstract
+    return head or fallback
