@@ -59,7 +59,7 @@ def install(model: str = DEFAULT_MODEL) -> Path:
     marker = target / "MODEL"
     if marker.exists() and marker.read_text().strip() == model and (
         target / "vie.traineddata"
-    ).exists():
+    ).exists() and (target / "configs").exists():
         return target
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,10 +80,11 @@ def install(model: str = DEFAULT_MODEL) -> Path:
     system = _system_tessdata()
     if system is None:
         raise SystemExit("tesseract's eng/osd models are missing: apt-get install tesseract-ocr")
-    for other in ("eng", "osd"):
-        link = target / f"{other}.traineddata"
-        if not link.exists():
-            link.symlink_to(system / f"{other}.traineddata")
+    # eng and osd models, and the configs/ that ocrmypdf asks tesseract for (hocr, txt, pdf).
+    for other in ("eng.traineddata", "osd.traineddata", "configs", "tessconfigs", "pdf.ttf"):
+        link = target / other
+        if not link.exists() and (system / other).exists():
+            link.symlink_to(system / other)
     marker.write_text(model + "\n")
     return target
 
