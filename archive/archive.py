@@ -5,6 +5,7 @@ Write order per document (docs/store.md §4): objects (fsync, rename, verify) ->
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass, field
@@ -17,6 +18,7 @@ from archive.signing import SignatureCheck, SigningIdentity, check_pdf_signature
 from archive.store import ObjectStore
 from archive.vault import Vault
 from sohoa.errors import NotFoundError, NotInitialisedError
+from sohoa.faults import crash_point
 from sohoa.records import Classification, InputKind, PageText, Secrecy, Status
 
 HOME_FORMAT = "sohoa-home 1"
@@ -48,6 +50,34 @@ class NewDocument:
     ocr_confidence: float | None = None
     review_reasons: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StagedOpen:
+    archival_sha: str
+    archived_at: str
+    record_bytes: bytes
+    record_sha: str
+    review: bool
+
+    def hashes(self, original_sha: str) -> list[str]:
+        return [original_sha, self.archival_sha, self.record_sha]
+
+
+@dataclass(frozen=True)
+class StagedVault:
+    status: Status
+    original: tuple[Path, str]  # staged ciphertext file, its hash
+    archival: tuple[Path, str] | None
+    record: tuple[Path, str]
+    archival_sha: str
+    archived_at: str
+
+    def hashes(self) -> list[str]:
+        out = [self.original[1], self.record[1]]
+        if self.archival is not None:
+            out.append(self.archival[1])
+        return out
 
 
 def document_record(doc: NewDocument, archival_sha: str, archived_at: str,
@@ -170,24 +200,25 @@ class Archive:
                                location="Việt Nam", tsa_url=tsa_url)
         return check_pdf_signatures(target.read_bytes(), self.identity.trust_roots())
 
-    def planned_objects(self, doc: NewDocument) -> list[str]:
-        """Hashes of the objects `commit_open` will write (recorded as intent first)."""
+    def stage_open(self, doc: NewDocument) -> StagedOpen:
+        """Everything `commit_open` will write, with its hashes, before anything is written:
+        the hashes are recorded as intent first (docs/store.md §4)."""
         from archive.store import sha256_file
 
-        out = [doc.sha256]
-        if doc.signed_pdf is not None:
-            out.append(sha256_file(doc.signed_pdf))
-        return out
-
-    def commit_open(self, doc: NewDocument) -> DocumentRow:
-        original_sha = self.store.put_file(doc.original_path, expected_sha256=doc.sha256)
-        archival_sha = (self.store.put_file(doc.signed_pdf) if doc.signed_pdf is not None
-                        else original_sha)
+        archival_sha = sha256_file(doc.signed_pdf) if doc.signed_pdf is not None else doc.sha256
         archived_at = utc_iso()
         record = document_record(doc, archival_sha, archived_at)
-        record_sha = self.store.put_bytes(
-            json.dumps(record, ensure_ascii=False, sort_keys=True, indent=1).encode()
-        )
+        record_bytes = json.dumps(record, ensure_ascii=False, sort_keys=True, indent=1).encode()
+        return StagedOpen(archival_sha, archived_at, record_bytes,
+                          hashlib.sha256(record_bytes).hexdigest(),
+                          bool(record["classification"]["review"]))
+
+    def commit_open(self, doc: NewDocument, staged: StagedOpen) -> DocumentRow:
+        self.store.put_file(doc.original_path, expected_sha256=doc.sha256)
+        if doc.signed_pdf is not None:
+            self.store.put_file(doc.signed_pdf, expected_sha256=staged.archival_sha)
+        self.store.put_bytes(staged.record_bytes)
+        crash_point("objects_written")
         c = doc.classification
         row = DocumentRow(
             doc_id=doc.doc_id,
@@ -198,12 +229,12 @@ class Archive:
             size=doc.size,
             original_name=doc.original_name,
             received_at=doc.received_at,
-            archived_at=archived_at,
-            original_object=original_sha,
-            archival_object=archival_sha,
-            record_object=record_sha,
+            archived_at=staged.archived_at,
+            original_object=doc.sha256,
+            archival_object=staged.archival_sha,
+            record_object=staged.record_sha,
             pages=len(doc.pages),
-            review=record["classification"]["review"],
+            review=staged.review,
             metadata=metadata_json(c),
             classification={"confidence": c.confidence, "detected": c.detected.value,
                              "review_reasons": list(doc.review_reasons)},
@@ -213,6 +244,7 @@ class Archive:
             job_id=doc.job_id,
         )
         self.catalog.add_document(row)
+        crash_point("catalog_written")
         stored = self.catalog.get(doc.doc_id)
         assert stored is not None
         self.log.append(
@@ -222,20 +254,30 @@ class Archive:
         )
         return stored
 
-    def commit_vault(self, doc: NewDocument, status: Status) -> DocumentRow:
-        """Encrypt everything of a classified document into the vault; stub-only catalog row."""
-        original_obj = self.vault.put_file(doc.original_path)
-        archival_obj = ""
+    def stage_vault(self, doc: NewDocument, status: Status) -> StagedVault:
+        """Encrypt everything of a classified document into the vault's tmp/ (not committed)."""
+        original = self.vault.stage_file(doc.original_path)
+        archival = None
         if status is Status.CLASSIFIED and doc.signed_pdf is not None:
-            archival_obj = self.vault.put_file(doc.signed_pdf)
-        elif status is Status.CLASSIFIED:
-            archival_obj = original_obj
+            archival = self.vault.stage_file(doc.signed_pdf)
+        archival_sha = archival[1] if archival else (
+            original[1] if status is Status.CLASSIFIED else "")
         archived_at = utc_iso()
-        record = document_record(doc, archival_obj, archived_at)
+        record = document_record(doc, archival_sha, archived_at)
         record["status"] = status.value
-        record_obj = self.vault.put_bytes(
+        record_staged = self.vault.stage_bytes(
             json.dumps(record, ensure_ascii=False, sort_keys=True).encode()
         )
+        return StagedVault(status, original, archival, record_staged, archival_sha, archived_at)
+
+    def commit_vault(self, doc: NewDocument, staged: StagedVault) -> DocumentRow:
+        """Commit staged ciphertexts, then a stub-only catalog row, then the event."""
+        status = staged.status
+        original_obj = self.vault.commit_staged(*staged.original)
+        if staged.archival is not None:
+            self.vault.commit_staged(*staged.archival)
+        record_obj = self.vault.commit_staged(*staged.record)
+        crash_point("vault_objects_written")
         c = doc.classification
         row = DocumentRow(
             doc_id=doc.doc_id,
@@ -246,17 +288,18 @@ class Archive:
             size=doc.size,
             original_name="",  # a file name can itself be sensitive
             received_at=doc.received_at,
-            archived_at=archived_at,
+            archived_at=staged.archived_at,
             original_object=original_obj,
-            archival_object=archival_obj,
+            archival_object=staged.archival_sha,
             record_object=record_obj,
             pages=len(doc.pages),
-            review=True if status is Status.HELD else record["classification"]["review"],
+            review=True,  # an officer confirms every classified decision
             signature_status=doc.signature.status if status is Status.CLASSIFIED else "",
             processing_seconds=round(doc.processing_seconds, 3),
             job_id=doc.job_id,
         )
         self.vault_catalog.add_document(row)
+        crash_point("vault_catalog_written")
         stored = self.vault_catalog.get(doc.doc_id)
         assert stored is not None
         self.log.append(
@@ -272,9 +315,11 @@ class Archive:
         self.log.append("duplicate", doc_id=job_id, of=existing.doc_id, sha256=sha256)
 
     def record_quarantine(self, row: QuarantineRow) -> None:
+        """Idempotent per quarantine of a job: a retried file quarantined again is logged again."""
+        generation = self.log.count("quarantine_retry", row.job_id)
         self.catalog.add_quarantine(row)
         self.log.append("quarantine", doc_id=row.job_id, reason_code=row.reason_code,
-                        sha256=row.sha256)
+                        sha256=row.sha256, once_key=f"{row.job_id}/{generation}")
 
     def sign_tree_head(self) -> TreeHead | None:
         return self.log.sign_head(self.identity.sign_bytes)

@@ -316,8 +316,10 @@ class Catalog:
     def add_quarantine(self, row: QuarantineRow) -> None:
         with self.transaction() as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO quarantine (qid, source_name, sha256, size, reason_code, "
-                "reason, at, state, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO quarantine (qid, source_name, sha256, size, reason_code, "
+                "reason, at, state, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(qid) DO UPDATE SET reason_code = excluded.reason_code, "
+                "reason = excluded.reason, at = excluded.at, state = excluded.state",
                 (row.qid, row.source_name, row.sha256, row.size, row.reason_code, row.reason,
                  row.at, row.state, row.job_id),
             )

@@ -36,7 +36,7 @@ ZERO = "0" * 64
 
 # Events that happen at most once per document: re-running a job after a crash must not log
 # them again.
-ONCE_EVENTS = frozenset({"ingest", "archive", "vault", "hold", "duplicate", "quarantine"})
+ONCE_EVENTS = frozenset({"ingest", "archive", "vault", "hold", "duplicate"})
 
 
 def canonical(obj: Any) -> bytes:
@@ -127,6 +127,7 @@ class EventLog:
         self._leaves: list[bytes] = []
         self._last_hash = ZERO
         self._once: dict[tuple[str, str], int] = {}
+        self._counts: dict[tuple[str, str], int] = {}
         self._offset = 0
 
     def create(self) -> None:
@@ -168,9 +169,16 @@ class EventLog:
                 )
             self._leaves.append(ev.leaf)
             self._last_hash = ev.line_hash
-            if ev.type in ONCE_EVENTS and ev.doc_id:
-                self._once[(ev.type, ev.doc_id)] = ev.seq
+            self._index(ev.type, ev.doc_id, ev.data.get("once_key"), ev.seq)
         self._offset += len(complete) + 1
+
+    def _index(self, type_: str, doc_id: str, once_key: object, seq: int) -> None:
+        if once_key:
+            self._once[(type_, str(once_key))] = seq
+        elif type_ in ONCE_EVENTS and doc_id:
+            self._once[(type_, doc_id)] = seq
+        if doc_id:
+            self._counts[(type_, doc_id)] = self._counts.get((type_, doc_id), 0) + 1
 
     def load(self) -> None:
         with self._lock, open(self.path, "r+b") as fh:
@@ -190,19 +198,25 @@ class EventLog:
     # -- writing -----------------------------------------------------------------------------
 
     def append(
-        self, type_: str, doc_id: str = "", actor: str = "system", **data: Any
+        self, type_: str, doc_id: str = "", actor: str = "system", *,
+        once_key: str | None = None, **data: Any
     ) -> int:
         """Append one event durably; return its sequence number.
 
-        A "once" event already logged for this document is not written again (idempotent
-        re-runs after a crash); its existing sequence number is returned.
+        A "once" event already logged (keyed by `once_key` when given, else by document for the
+        ONCE_EVENTS types) is not written again: re-running a job after a crash is idempotent;
+        the existing sequence number is returned.
         """
+        if once_key:
+            data["once_key"] = once_key
+        key = (type_, once_key) if once_key else (
+            (type_, doc_id) if type_ in ONCE_EVENTS and doc_id else None)
         with self._lock, open(self.path, "r+b") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 self._catch_up(fh)
-                if type_ in ONCE_EVENTS and doc_id and (type_, doc_id) in self._once:
-                    return self._once[(type_, doc_id)]
+                if key is not None and key in self._once:
+                    return self._once[key]
                 seq = len(self._leaves)
                 line = canonical(
                     {
@@ -222,15 +236,19 @@ class EventLog:
                 self._offset += len(line) + 1
                 self._leaves.append(merkle.leaf_hash(line))
                 self._last_hash = hashlib.sha256(line).hexdigest()
-                if type_ in ONCE_EVENTS and doc_id:
-                    self._once[(type_, doc_id)] = seq
+                self._index(type_, doc_id, once_key, seq)
                 return seq
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def seq_of(self, type_: str, doc_id: str) -> int | None:
+    def seq_of(self, type_: str, key: str) -> int | None:
+        """Sequence number of a once-event (by document id or once_key), if logged."""
         self.load()
-        return self._once.get((type_, doc_id))
+        return self._once.get((type_, key))
+
+    def count(self, type_: str, doc_id: str) -> int:
+        self.load()
+        return self._counts.get((type_, doc_id), 0)
 
     # -- tree heads --------------------------------------------------------------------------
 

@@ -79,6 +79,35 @@ class Vault:
             except FileNotFoundError:
                 pass
 
+    def stage_file(self, path: Path) -> tuple[Path, str]:
+        """Encrypt into the vault's tmp/ and return (staged file, ciphertext hash) without
+        committing: the caller records the hash as intent first (docs/store.md §4)."""
+        fd, tmp_name = tempfile.mkstemp(dir=self.store.tmp, prefix="stage-")
+        with open(path, "rb") as src, os.fdopen(fd, "wb") as out:
+            pyrage.encrypt_io(src, out, [self.recipient()])
+            out.flush()
+            os.fsync(out.fileno())
+        staged = Path(tmp_name)
+        return staged, _sha256_path(staged)
+
+    def stage_bytes(self, data: bytes) -> tuple[Path, str]:
+        fd, tmp_name = tempfile.mkstemp(dir=self.store.tmp, prefix="stage-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(pyrage.encrypt(data, [self.recipient()]))
+            out.flush()
+            os.fsync(out.fileno())
+        staged = Path(tmp_name)
+        return staged, _sha256_path(staged)
+
+    def commit_staged(self, staged: Path, sha256: str) -> str:
+        try:
+            return self.store.put_file(staged, expected_sha256=sha256)
+        finally:
+            try:
+                staged.unlink()
+            except FileNotFoundError:
+                pass
+
     # -- reading (needs the identity) --------------------------------------------------------
 
     def unlock(self, passphrase: str) -> UnlockedVault:
@@ -95,6 +124,14 @@ class Vault:
         if not passphrase:
             raise VaultLockedError(f"the vault is locked: set {env_name} or enter the passphrase")
         return self.unlock(passphrase)
+
+
+def _sha256_path(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass

@@ -20,6 +20,7 @@ from pathlib import Path
 from archive.store import fsync_dir
 from ingest.queue import Job, SQLiteJobQueue
 from sohoa.errors import IntegrityError
+from sohoa.faults import crash_point
 from sohoa.logs import get_logger
 from sohoa.vntext import safe_display_name
 
@@ -81,6 +82,7 @@ def claim(path: Path, areas: WorkAreas, queue: SQLiteJobQueue, *, move: bool,
     else:
         _copy_verified(path, target)
     fsync_dir(job_dir)
+    crash_point("claim_renamed")
     sha, size = _hash(target)
     job = queue.enqueue(job_id, doc_id, str(target), original_name, info["source"], sha, size)
     log.info("job.claimed", job=job_id, source=info["source"], size=size)
@@ -180,3 +182,24 @@ def wipe_and_release(job: Job, areas: WorkAreas) -> None:
             fh.flush()
             os.fsync(fh.fileno())
     release(job, areas)
+
+
+def restore_from_quarantine(job: Job, areas: WorkAreas) -> Path:
+    """Put a quarantined original back into the processing area (a retry after a fix)."""
+    source = areas.quarantine / job.job_id / ORIGINAL
+    job_dir = areas.processing / job.job_id
+    job_dir.mkdir(parents=True, exist_ok=True)
+    target = job_dir / ORIGINAL
+    if source.exists():
+        os.rename(source, target)
+        fsync_dir(job_dir)
+        fsync_dir(source.parent)
+    return target
+
+
+def discard_quarantined(job: Job, areas: WorkAreas) -> None:
+    """Remove a quarantined file for good (the decision is logged by the caller)."""
+    q_dir = areas.quarantine / job.job_id
+    if q_dir.exists():
+        shutil.rmtree(q_dir)
+        fsync_dir(areas.quarantine)

@@ -28,8 +28,10 @@ PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".download", ".s
 
 
 def is_unfinished_name(name: str) -> bool:
+    """Names of files still being written (browser downloads, editors' lock files, macOS
+    resource forks). Every other name is ingest's to judge, odd ones included."""
     lower = name.lower()
-    return lower.startswith((".", "~$")) or lower.endswith(PARTIAL_SUFFIXES)
+    return lower.startswith(("._", ".~", "~$")) or lower.endswith(PARTIAL_SUFFIXES)
 
 
 def content_complete(path: Path) -> bool:
@@ -143,12 +145,10 @@ class InboxWatcher:
             try:
                 st = path.stat()
             except FileNotFoundError:
-                with self._lock:
-                    self._candidates.pop(path, None)
+                self._forget(path)
                 continue
             if not path.is_file() or path.is_symlink() or is_unfinished_name(path.name):
-                with self._lock:
-                    self._candidates.pop(path, None)
+                self._forget(path)
                 continue
             if seen is None or seen.size != st.st_size or seen.mtime != st.st_mtime:
                 with self._lock:
@@ -156,21 +156,30 @@ class InboxWatcher:
                 continue
             if now - seen.since < self.quiet:
                 continue
-            if not content_complete(path):
-                # Still quiet but incomplete: maybe a scanner that pauses between pages. Keep
-                # watching; a file that never completes is taken after 10 quiet periods and
-                # ingest quarantines it with a specific reason.
-                if now - seen.since < self.quiet * 10:
-                    continue
+            if not content_complete(path) and now - seen.since < self.quiet * 10:
+                # Quiet but incomplete: a scanner pausing between pages. Keep watching; a file
+                # that never completes is taken after 10 quiet periods, and ingest quarantines it
+                # with a specific reason.
+                continue
             ready.append(path)
-            with self._lock:
+        if not ready:
+            return ready
+        with self._lock:
+            self._busy = True  # before the candidates go: idle() must never see a gap
+            for path in ready:
                 self._candidates.pop(path, None)
-        for path in ready:
-            self._busy = True
-            try:
-                self.on_ready(path)
-            except Exception:  # the watcher never dies on one file
-                log.error("watch.claim_failed", exc_info=True, file=safe_display_name(path.name))
-            finally:
+        try:
+            for path in ready:
+                try:
+                    self.on_ready(path)
+                except Exception:  # the watcher never dies on one file
+                    log.error("watch.claim_failed", exc_info=True,
+                              file=safe_display_name(path.name))
+        finally:
+            with self._lock:
                 self._busy = False
         return ready
+
+    def _forget(self, path: Path) -> None:
+        with self._lock:
+            self._candidates.pop(path, None)

@@ -355,6 +355,40 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# -- quarantine -----------------------------------------------------------------------------------
+
+@command("quarantine")
+def cmd_quarantine(args: argparse.Namespace, settings: Settings) -> int:
+    service = _service(settings)
+    try:
+        if args.action == "list":
+            rows = service.archive.catalog.quarantine()
+            if args.json:
+                _print_json([{"id": r.qid, "source": r.source_name, "reason_code": r.reason_code,
+                              "reason": r.reason, "sha256": r.sha256, "at": r.at} for r in rows])
+            else:
+                for r in rows:
+                    print(f"{r.qid}  {r.source_name}: {r.reason}")
+            return 0
+        if not args.id:
+            raise SettingsError(f"quarantine {args.action} needs an ID (see `sohoa quarantine list`)")
+        if args.action == "retry":
+            service.retry_quarantined(args.id, actor="cli")
+            outcomes = service.run_workers(workers=1, until_empty=True)
+            for o in outcomes:
+                if args.json:
+                    _print_json(o.to_json())
+                else:
+                    print(f"{o.source}: {STATUS_VI.get(o.status, o.status)}"
+                          + (f" ({o.reason})" if o.reason else ""))
+        else:
+            service.discard_quarantined(args.id, actor="cli")
+            print(f"Đã hủy tệp cách ly {args.id} (ghi nhật ký).")
+        return 0
+    finally:
+        service.close()
+
+
 # -- serve --------------------------------------------------------------------------------------
 
 @command("serve")
@@ -418,6 +452,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slice", help="K/N: re-hash only slice K of N")
 
     p = sub.add_parser("status", parents=[common], help="queue, quarantine, throughput")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("quarantine", parents=[common], help="list, retry or discard rejected files")
+    p.add_argument("action", choices=["list", "retry", "discard"])
+    p.add_argument("id", nargs="?")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("serve", parents=[common], help="the web UI")

@@ -24,12 +24,21 @@ import classification
 import ocr
 from archive import Archive, NewDocument, QuarantineRow, check_pdf_signatures, utc_iso
 from archive.catalog import DocumentRow
-from ingest.intake import WorkAreas, claim, quarantine_file, recover_processing, release
-from ingest.intake import wipe_and_release
+from ingest.intake import (
+    WorkAreas,
+    claim,
+    discard_quarantined,
+    quarantine_file,
+    recover_processing,
+    release,
+    restore_from_quarantine,
+    wipe_and_release,
+)
 from ingest.queue import Job, JobState, SQLiteJobQueue
 from ingest.validate import Limits, ValidatedInput, validate
 from search import IndexDocument, SearchBackend, open_backend
-from sohoa.errors import InputRejected, SettingsError, SohoaError
+from sohoa.errors import InputRejected, NotFoundError, SettingsError, SohoaError
+from sohoa.faults import crash_point
 from sohoa.logs import get_logger
 from sohoa.records import (
     Classification,
@@ -43,19 +52,6 @@ from sohoa.records import (
 from sohoa.settings import Settings
 
 log = get_logger(__name__)
-
-# Fault injection for the crash tests: SOHOA_CRASH_AT=<step> makes the process kill itself
-# (SIGKILL, no clean-up) when it reaches that step. Never set in production.
-CRASH_STEPS = (
-    "claimed", "validated", "ocr_done", "classified", "signed", "intent", "objects_written",
-    "catalog_written", "log_written", "indexed", "released",
-)
-
-
-def _crash_point(step: str) -> None:
-    if os.environ.get("SOHOA_CRASH_AT") == step:
-        os.kill(os.getpid(), 9)
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -179,6 +175,32 @@ class Service:
         return claim(path, self.areas, self.queue, move=move,
                      source_label=source_label or str(path))
 
+    def retry_quarantined(self, qid: str, actor: str = "system") -> Job:
+        """Send a quarantined file through the pipeline again (after a fix to the service)."""
+        row = self.archive.catalog.get_quarantine(qid)
+        job = self.queue.get(qid)
+        if row is None or job is None or row.state != "quarantined":
+            raise NotFoundError(f"no quarantined file {qid}")
+        restore_from_quarantine(job, self.areas)
+        self.archive.catalog.set_quarantine_state(qid, "retried")
+        self.archive.log.append("quarantine_retry", doc_id=qid, actor=actor,
+                                reason_code=row.reason_code)
+        self.queue.requeue(qid)
+        requeued = self.queue.get(qid)
+        assert requeued is not None
+        return requeued
+
+    def discard_quarantined(self, qid: str, actor: str = "system") -> None:
+        """Delete a quarantined file for good; its hash and the decision stay in the log."""
+        row = self.archive.catalog.get_quarantine(qid)
+        job = self.queue.get(qid)
+        if row is None or job is None or row.state != "quarantined":
+            raise NotFoundError(f"no quarantined file {qid}")
+        discard_quarantined(job, self.areas)
+        self.archive.catalog.set_quarantine_state(qid, "discarded")
+        self.archive.log.append("quarantine_discard", doc_id=qid, actor=actor,
+                                reason_code=row.reason_code, sha256=row.sha256)
+
     # -- processing --------------------------------------------------------------------------
 
     @contextmanager
@@ -206,17 +228,19 @@ class Service:
 
     def process(self, job: Job, ocr_jobs: int = 1) -> Outcome:
         started = time.monotonic()
-        _crash_point("claimed")
+        crash_point("claimed")
         finished = self._finish_if_committed(job)
         if finished is not None:
             return finished
+        if not Path(job.path).exists():
+            return self._resume_without_original(job)
         self._drop_uncommitted(job)
         existing = self.archive.find_sha(job.sha256)
         if existing is not None and existing.doc_id != job.doc_id:
             return self._duplicate(job, existing)
         try:
             validated = validate(Path(job.path), self.limits)
-            _crash_point("validated")
+            crash_point("validated")
             with self._workdir(job) as workdir:
                 return self._process_valid(job, validated, workdir, started, ocr_jobs)
         except InputRejected as exc:
@@ -240,12 +264,12 @@ class Service:
         if level is Secrecy.TUYET_MAT:
             return self._hold(job, validated, image_evidence, page_count, started)
         result = ocr.recognise(prepared, page_count, images, req)
-        _crash_point("ocr_done")
+        crash_point("ocr_done")
         verdict = classification.classify(
             images, result.pages, review_below=self.settings.classification.review_below,
             image_evidence_found=image_evidence, tessdata_dir=self.tessdata_dir(),
         )
-        _crash_point("classified")
+        crash_point("classified")
         if verdict.secrecy is Secrecy.TUYET_MAT:
             return self._hold(job, validated, verdict.evidence, page_count, started)
         review_reasons = self._review_reasons(result, verdict)
@@ -254,7 +278,7 @@ class Service:
         if not signature.ok:
             raise InputRejected("sign_failed", f"signing failed ({signature.status})",
                                 transient=True)
-        _crash_point("signed")
+        crash_point("signed")
         doc = NewDocument(
             doc_id=job.doc_id, job_id=job.job_id, original_path=original,
             original_name=job.original_name, sha256=job.sha256, size=job.size,
@@ -313,10 +337,11 @@ class Service:
         return self._commit_open(job, doc, started)
 
     def _commit_open(self, job: Job, doc: NewDocument, started: float) -> Outcome:
-        self.queue.set_pending_objects(job.job_id, self.archive.planned_objects(doc))
-        _crash_point("intent")
+        staged = self.archive.stage_open(doc)
+        self.queue.set_pending_objects(job.job_id, staged.hashes(doc.sha256))
+        crash_point("intent")
         try:
-            row = self.archive.commit_open(doc)
+            row = self.archive.commit_open(doc, staged)
         except sqlite3.IntegrityError:
             # Another worker archived the same bytes a moment ago.
             existing = self.archive.find_sha(job.sha256)
@@ -324,11 +349,11 @@ class Service:
                 raise
             self._drop_uncommitted(job)
             return self._duplicate(job, existing)
-        _crash_point("log_written")
+        crash_point("log_written")
         self.index.add([self.index_document(row)])
-        _crash_point("indexed")
+        crash_point("indexed")
         release(job, self.areas)
-        _crash_point("released")
+        crash_point("released")
         outcome = Outcome(job.source, Status.ARCHIVED.value, row.doc_id, job.sha256,
                           Secrecy.NONE.value, "", "", job.job_id, row.pages,
                           round(time.monotonic() - started, 3), row.review)
@@ -339,8 +364,11 @@ class Service:
 
     def _commit_classified(self, job: Job, doc: NewDocument, status: Status,
                            started: float) -> Outcome:
-        row = self.archive.commit_vault(doc, status)
-        _crash_point("log_written")
+        staged = self.archive.stage_vault(doc, status)
+        self.queue.set_pending_objects(job.job_id, staged.hashes())
+        crash_point("intent")
+        row = self.archive.commit_vault(doc, staged)
+        crash_point("log_written")
         wipe_and_release(job, self.areas)
         outcome = Outcome(job.source, status.value, row.doc_id, job.sha256, row.secrecy,
                           "classified document: kept encrypted in the vault", "classified",
@@ -415,14 +443,39 @@ class Service:
         log.info("job.completed_after_restart", job=job.job_id, doc=row.doc_id)
         return outcome
 
+    def _resume_without_original(self, job: Job) -> Outcome:
+        """The claimed file is gone from processing: a crash came after it was quarantined or
+        after a duplicate was released. Finish the bookkeeping; never invent a result."""
+        quarantined = self.areas.quarantine / job.job_id / "original"
+        if quarantined.exists():
+            reason_file = quarantined.parent / "reason.json"
+            try:
+                info = json.loads(reason_file.read_text(encoding="utf-8"))
+                code, reason = str(info["reason_code"]), str(info["reason"])
+            except (OSError, ValueError, KeyError):
+                code, reason = "internal_error", "quarantined (reason lost in a crash)"
+            return self._quarantine(job, code, reason)
+        existing = self.archive.find_sha(job.sha256)
+        if existing is not None:
+            return self._duplicate(job, existing)
+        log.error("job.original_missing", job=job.job_id)
+        outcome = Outcome(job.source, Status.QUARANTINED.value, "", job.sha256, "",
+                          "the claimed file disappeared from the processing area",
+                          "missing", job.job_id)
+        self.queue.finish(job.job_id, outcome.status, json.dumps(outcome.to_json()))
+        return outcome
+
     def _drop_uncommitted(self, job: Job) -> None:
         """Objects an interrupted run wrote but never committed (docs/store.md §4)."""
         if not job.pending_objects:
             return
-        referenced = self.archive.catalog.referenced_objects()
+        referenced_open = self.archive.catalog.referenced_objects()
+        referenced_vault = self.archive.vault_catalog.referenced_objects()
         for sha in job.pending_objects:
-            if sha not in referenced:
+            if sha not in referenced_open:
                 self.archive.store.remove_uncommitted(sha)
+            if sha not in referenced_vault:
+                self.archive.vault.store.remove_uncommitted(sha)
         self.queue.set_pending_objects(job.job_id, [])
 
     # -- running -----------------------------------------------------------------------------
