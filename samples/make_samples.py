@@ -404,7 +404,7 @@ def main(out: Path = HERE) -> list[dict[str, Any]]:
             joined = " ".join(" ".join(other["text_per_page"]).split())
             if other is not entry and sample.phrases[0] in joined:
                 raise SystemExit(f"{sample.phrases[0]!r} also printed in {other['file']}")
-        print(f"{sample.file}: {len(r.pages)} page(s), {entry['bytes']} bytes")
+        print(f"{sample.file}: {entry['pages']} page(s), {entry['bytes']} bytes")
     (out / "manifest.json").write_text(json.dumps(entries, ensure_ascii=False, indent=1) + "\n",
                                        encoding="utf-8")
     (out / "README.md").write_text(_readme(entries), encoding="utf-8")

@@ -58,8 +58,8 @@ _FONT_FILES: dict[str, tuple[str, ...]] = {
                "dejavu/DejaVuSerif.ttf"),
     "bolditalic": ("liberation2/LiberationSerif-BoldItalic.ttf",
                    "liberation/LiberationSerif-BoldItalic.ttf",
-                   "dejavu/DejaVuSerifCondensed-BoldItalic.ttf", "dejavu/DejaVuSerif-BoldItalic.ttf",
-                   "dejavu/DejaVuSerif-Bold.ttf"),
+                   "dejavu/DejaVuSerifCondensed-BoldItalic.ttf",
+                   "dejavu/DejaVuSerif-BoldItalic.ttf", "dejavu/DejaVuSerif-Bold.ttf"),
     "sans_bold": ("liberation2/LiberationSans-Bold.ttf", "liberation/LiberationSans-Bold.ttf",
                   "dejavu/DejaVuSans-Bold.ttf"),
 }
@@ -363,7 +363,7 @@ class _Layouter:
         self.right = self.width - right * self.pxmm
         self.text_w = self.right - self.left
         self.cx = (self.left + self.right) / 2
-        self.rng = random.Random(spec.seed)
+        self.rng = random.Random(spec.seed)  # noqa: S311 - reproducible layout jitter
 
     # units
     def mm(self, v: float) -> float:
@@ -539,7 +539,6 @@ class _Layouter:
         spec = self.spec
         party = spec.family == "party"
         rows: list[_Row] = []
-        pt = spec.font_pt
         if not spec.is_cong_van:
             title_pt = 16.0 if party else 14.0
             rows.append(self.centred(spec.type_label, "bold", title_pt, self.cx, "title",
@@ -620,12 +619,13 @@ class _Layouter:
         for t in sig_lines:
             placed.append((self.centred(t, "bold", 14.0, cx_s, "signature"), y))
             y += self.pitch(14.0, 1.15)
-        sign_top = y
-        y += self.mm(26)
+        # room for the signature: the seal (35 mm) sits between the title and the name, a little
+        # to the left, over the start of the signature, touching both lines only at its rim
+        y += self.mm(34)
         marks: list[tuple[str, Box, str]] = []
         if spec.signer_name:
             placed.append((self.centred(spec.signer_name, "bold", 14.0, cx_s, "signer"), y))
-        mid = (sign_top + y - self.px(14)) / 2
+        mid = y - self.mm(19)
         if spec.signature:
             w, h = self.mm(40 + self.rng.uniform(-5, 6)), self.mm(16 + self.rng.uniform(-2, 3))
             x0 = cx_s - w / 2 + self.mm(self.rng.uniform(-3, 5))
@@ -633,8 +633,8 @@ class _Layouter:
                                         round(mid + h / 2)), ""))
         if spec.seal:
             d = self.mm(SEAL_DIAMETER_MM + self.rng.uniform(-0.6, 0.6))
-            scx = cx_s - self.mm(26 + self.rng.uniform(-2, 2))
-            scy = mid + self.mm(2.5 + self.rng.uniform(-2, 2))
+            scx = cx_s - self.mm(30 + self.rng.uniform(-1.5, 1.5))
+            scy = mid + self.mm(self.rng.uniform(-0.8, 0.8))
             marks.append(("seal", (round(scx - d / 2), round(scy - d / 2), round(scx + d / 2),
                                    round(scy + d / 2)), ""))
         sig_h = y + self.px(14) * 0.4
@@ -727,8 +727,10 @@ def _boxed_stamp_mask(text: str, size: tuple[int, int], pxmm: float, double: boo
         inset = round((DOUBLE_BORDER_GAP_MM + 0.5) * pxmm)
         d.rectangle((inset, inset, w - 1 - inset, h - 1 - inset), outline=255,
                     width=max(1, round(0.3 * pxmm)))
-    inner_w = w - 2 * max(inset, outer) - 2 * round(0.8 * pxmm)
-    inner_h = h - 2 * max(inset, outer) - 2 * round(0.6 * pxmm)
+    # text keeps clear of the frame (a stamp detector removes the frame lines before OCR)
+    pad_x, pad_y = (0.8, 0.35) if double else (1.7, 1.2)
+    inner_w = w - 2 * max(inset, outer) - 2 * round(pad_x * pxmm)
+    inner_h = h - 2 * max(inset, outer) - 2 * round(pad_y * pxmm)
     font = _fit_font("sans_bold", text, inner_w, inner_h)
     d.text((w / 2, h / 2), text, font=font, fill=255, anchor="mm")
     return img
@@ -859,7 +861,7 @@ def render(spec: DocSpec) -> Rendered:
     lay = _Layouter(spec)
     layouts = lay.paginate()
     nrng = np.random.default_rng(spec.seed)
-    prng = random.Random(spec.seed * 7919 + 17)
+    prng = random.Random(spec.seed * 7919 + 17)  # noqa: S311 - reproducible marks
     pages: list[Image.Image] = []
     all_lines: list[tuple[Line, ...]] = []
     marks: list[Mark] = []
@@ -1071,7 +1073,7 @@ def _photograph(img: Image.Image, prng: random.Random) -> tuple[Image.Image, lis
     w, h = img.size
     pad_x, pad_y = int(w * 0.07), int(h * 0.05)
     cw, ch = w + 2 * pad_x, h + 2 * pad_y
-    j = 0.025
+    j = 0.015
     corners = [
         (pad_x + prng.uniform(-j, j) * w, pad_y + prng.uniform(-j, j) * h),
         (pad_x + w + prng.uniform(-j, j) * w, pad_y + prng.uniform(-j, j) * h),
