@@ -111,23 +111,21 @@ DECISION = DocSpec(
     body=(
         Para("CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG PHÚC LỢI", "center"),
         Para("Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;", "italic"),
-        Para("Căn cứ Nghị quyết số 76/NQ-CP ngày 15 tháng 7 năm 2021 của Chính phủ ban hành "
-             "Chương trình tổng thể cải cách hành chính nhà nước giai đoạn 2021 - 2030;", "italic"),
+        Para("Căn cứ Nghị quyết số 76/NQ-CP ngày 15/7/2021 của Chính phủ về Chương trình tổng "
+             "thể cải cách hành chính nhà nước giai đoạn 2021 - 2030;", "italic"),
         Para("Theo đề nghị của Chánh Văn phòng Hội đồng nhân dân và Ủy ban nhân dân phường.",
              "italic"),
         Para("QUYẾT ĐỊNH:", "center"),
         Para("Kiện toàn Ban Chỉ đạo cải cách hành chính phường Phúc Lợi năm 2026 gồm 09 thành "
              "viên: đồng chí Trịnh Quốc Bảo, Chủ tịch Ủy ban nhân dân phường, làm Trưởng ban; "
-             "đồng chí Mai Thu Trang, Phó Chủ tịch Ủy ban nhân dân phường, làm Phó Trưởng ban "
-             "thường trực; các thành viên là trưởng các phòng chuyên môn và Giám đốc Trung tâm "
-             "phục vụ hành chính công phường.", lead="Điều 1."),
-        Para("Ban Chỉ đạo giúp Chủ tịch Ủy ban nhân dân phường chỉ đạo thực hiện các nhiệm vụ "
-             "cải cách thủ tục hành chính, cải cách tổ chức bộ máy, xây dựng chính quyền số; "
-             "theo dõi chỉ số hài lòng của người dân đối với sự phục vụ của cơ quan hành chính "
-             "và tỷ lệ hồ sơ giải quyết đúng hạn trên Cổng dịch vụ công.", lead="Điều 2."),
-        Para("Quyết định này có hiệu lực kể từ ngày ký. Chánh Văn phòng Hội đồng nhân dân và Ủy "
-             "ban nhân dân phường, trưởng các phòng chuyên môn và các ông, bà có tên tại Điều 1 "
-             "chịu trách nhiệm thi hành Quyết định này./.", lead="Điều 3."),
+             "đồng chí Mai Thu Trang, Phó Chủ tịch, làm Phó Trưởng ban thường trực; các thành "
+             "viên là trưởng các phòng chuyên môn.", lead="Điều 1."),
+        Para("Ban Chỉ đạo giúp Chủ tịch Ủy ban nhân dân phường chỉ đạo cải cách thủ tục hành "
+             "chính, xây dựng chính quyền số; theo dõi chỉ số hài lòng của người dân và tỷ lệ "
+             "hồ sơ giải quyết đúng hạn.", lead="Điều 2."),
+        Para("Quyết định này có hiệu lực kể từ ngày ký. Chánh Văn phòng, trưởng các phòng "
+             "chuyên môn và các ông, bà có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định "
+             "này./.", lead="Điều 3."),
     ),
     recipients=("- Như Điều 3;", "- Sở Nội vụ Thành phố (để b/c);", "- Thường trực Đảng ủy phường;",
                 "- Lưu: VT, VP."),
@@ -354,8 +352,11 @@ README_HEAD = """# Sample scans
 
 Fictitious Vietnamese administrative documents (people, numbers and dates are invented) rendered
 as office scans by `tools/docgen.py`. `make demo` ingests them; tests use them as fixtures.
-Regenerate with `python samples/make_samples.py` (deterministic: byte-identical output). This
-README and `manifest.json` are not ingested.
+Regenerate with `python samples/make_samples.py` from the repository root (deterministic:
+byte-identical output given the same fonts and Pillow). The files here were made with Liberation
+Serif 2 (Debian `fonts-liberation2`, metric-compatible with Times New Roman); Debian's older
+`fonts-liberation` 1.x has no Vietnamese letters, so without version 2 the generator falls back
+to DejaVu Serif and the output differs. This README and `manifest.json` are not ingested.
 
 `manifest.json` holds the ground truth, with the field names of the shared dev corpus:
 `text_per_page` (printed lines in reading order; stamps, seal and signature are not text),

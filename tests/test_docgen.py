@@ -19,6 +19,7 @@ from tools.docgen import (
     SECRECY_STAMP_MM,
     URGENCY_STAMP_MM,
     DocSpec,
+    ExtraStamp,
     Para,
     ReceivedStamp,
     font_path,
@@ -175,3 +176,19 @@ def test_render_rejects_bad_specs() -> None:
         spec(family="army")
     with pytest.raises(ValueError):
         spec(color_mode="cmyk")
+
+
+def test_right_hand_secrecy_stamp_and_extra_stamps() -> None:
+    r = render(spec(secrecy=Secrecy.TUYET_MAT, secrecy_position="right", body=BODY[:1],
+                    extra_stamps=(ExtraStamp("THU HỒI"),
+                                  ExtraStamp("BẢN SAO", (25.0, 8.0), x_mm=150.0, y_mm=270.0))))
+    (secret,) = r.marks_of("secrecy")
+    assert secret.bbox[0] > r.pages[0].width / 2  # upper right, under the date line
+    assert secret.bbox[1] < r.pages[0].height / 3
+    extras = r.marks_of("extra")
+    assert [m.text for m in extras] == ["THU HỒI", "BẢN SAO"]
+    pxmm = 150 / 25.4
+    assert extras[1].bbox[:2] == (round(150 * pxmm), round(270 * pxmm))
+    assert abs((extras[1].bbox[2] - extras[1].bbox[0]) / pxmm - 25.0) <= 0.3
+    # stamp text is a mark, never printed text
+    assert "THU HỒI" not in " ".join(r.text_per_page)

@@ -130,6 +130,26 @@ class ReceivedStamp:
 
 
 @dataclass(frozen=True)
+class ExtraStamp:
+    """Any other rectangular stamp: "THU HỒI", "GIẢI MẬT", a copy mark, a look-alike box.
+
+    Placed at (x_mm, y_mm) from the page's top-left corner, or, when x_mm is None, stacked under
+    the number line like the secrecy and urgency stamps. Page 1 unless `page` says otherwise.
+    """
+
+    text: str
+    size_mm: tuple[float, float] = (30.0, 8.0)
+    double: bool = False
+    color: RGB = STAMP_RED
+    x_mm: float | None = None
+    y_mm: float | None = None
+    page: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", nfc(self.text))
+
+
+@dataclass(frozen=True)
 class Degradation:
     """Scan simulation. Sizes are in pixels of the page at its dpi; 0 disables a step."""
 
@@ -171,7 +191,9 @@ class DocSpec:
     signer_name: str = ""
     secrecy: Secrecy = Secrecy.NONE
     urgency: Urgency = Urgency.NONE
+    secrecy_position: Literal["left", "right"] = "left"  # some clerks stamp upper right
     received: ReceivedStamp | None = None
+    extra_stamps: tuple[ExtraStamp, ...] = ()
     seal: bool = True
     seal_text: str = ""  # ring text; derived from issuer and parent when empty
     signature: bool = True
@@ -192,6 +214,8 @@ class DocSpec:
                 object.__setattr__(self, f.name, tuple(nfc(v) for v in value))
         if self.family not in ("party", "state"):
             raise ValueError(f"family must be party or state, not {self.family!r}")
+        if self.secrecy_position not in ("left", "right"):
+            raise ValueError(f"bad secrecy_position {self.secrecy_position!r}")
         if self.color_mode not in ("rgb", "gray", "bilevel"):
             raise ValueError(f"bad color_mode {self.color_mode!r}")
         if not 72 <= self.dpi <= 600:
@@ -493,7 +517,7 @@ class _Layouter:
         left_bottom = y - self.px(hpt) * 0.8
         # marks under the number (box 10a, 10b) and the clerk's received stamp
         mark_y = left_bottom + self.mm(2.5)
-        if spec.secrecy is not Secrecy.NONE:
+        if spec.secrecy is not Secrecy.NONE and spec.secrecy_position == "left":
             w, h = SECRECY_STAMP_MM[spec.secrecy]
             box = self._box(cx_l, mark_y, w, h)
             page.marks.append(("secrecy", box, spec.secrecy.value))
@@ -507,6 +531,12 @@ class _Layouter:
             w, h = RECEIVED_STAMP_MM
             box = self._box(cx_l - self.mm(6), mark_y + self.mm(1), w, h)
             page.marks.append(("received", box, ""))
+            mark_y = box[3] + self.mm(2)
+        for n, extra in enumerate(spec.extra_stamps):
+            if extra.page != 1 or extra.x_mm is not None:
+                continue
+            box = self._box(cx_l, mark_y, *extra.size_mm)
+            page.marks.append(("extra", box, str(n)))
             mark_y = box[3] + self.mm(2)
         # right block
         cx_r = min(self.mm(148.5), self.width - self.mm(12) - self.tw(
@@ -525,6 +555,11 @@ class _Layouter:
         date_y = max(number_y, y + self.pitch(14.0, 1.5))
         page.rows.append(_Item(self.centred(spec.date_line, "italic", 14.0, cx_r, "date"), date_y))
         right_bottom = date_y + self.px(14.0) * 0.3
+        if spec.secrecy is not Secrecy.NONE and spec.secrecy_position == "right":
+            w, h = SECRECY_STAMP_MM[spec.secrecy]
+            box = self._box(cx_r, right_bottom + self.mm(3), w, h)
+            page.marks.append(("secrecy", box, spec.secrecy.value))
+            right_bottom = box[3] + self.mm(1)
         flow_top = max(mark_y, right_bottom, left_bottom) + self.mm(7 if party else 5)
         return flow_top
 
@@ -621,11 +656,11 @@ class _Layouter:
             y += self.pitch(14.0, 1.15)
         # room for the signature: the seal (35 mm) sits between the title and the name, a little
         # to the left, over the start of the signature, touching both lines only at its rim
-        y += self.mm(34)
+        y += self.mm(37)
         marks: list[tuple[str, Box, str]] = []
         if spec.signer_name:
             placed.append((self.centred(spec.signer_name, "bold", 14.0, cx_s, "signer"), y))
-        mid = y - self.mm(19)
+        mid = y - self.mm(22)
         if spec.signature:
             w, h = self.mm(40 + self.rng.uniform(-5, 6)), self.mm(16 + self.rng.uniform(-2, 3))
             x0 = cx_s - w / 2 + self.mm(self.rng.uniform(-3, 5))
@@ -682,6 +717,13 @@ class _Layouter:
                 pages[-1].rows.append(_Item(row, y + self.px(row.pt) * 0.8))
                 y += row.pitch
             y += self.mm(3)
+        for n, extra in enumerate(self.spec.extra_stamps):
+            if extra.x_mm is None or not 1 <= extra.page <= len(pages):
+                continue
+            x0, y0 = round(self.mm(extra.x_mm)), round(self.mm(extra.y_mm or 0.0))
+            box = (x0, y0, x0 + round(self.mm(extra.size_mm[0])),
+                   y0 + round(self.mm(extra.size_mm[1])))
+            pages[extra.page - 1].marks.append(("extra", box, str(n)))
         page = pages[-1]
         for row, dy in end_rows:
             page.rows.append(_Item(row, y + dy))
@@ -933,6 +975,10 @@ def _draw_mark(arr: np.ndarray, lay: _Layouter, spec: DocSpec, pno: int, kind: s
         mask = _seal_mask(text, size[0], lay.pxmm, prng)
         angle = 0.0
         strength = min(1.0, strength + 0.05)
+    elif kind == "extra":
+        extra = spec.extra_stamps[int(value)]
+        text, color, value = extra.text, extra.color, ""
+        mask = _boxed_stamp_mask(text, size, lay.pxmm, double=extra.double)
     elif kind == "signature":
         color = PEN_BLUE
         mask = _signature_mask(size, lay.pxmm, prng)
@@ -1081,7 +1127,7 @@ def _photograph(img: Image.Image, prng: random.Random) -> tuple[Image.Image, lis
         (pad_x + prng.uniform(-j, j) * w, pad_y + h + prng.uniform(-j, j) * h),
     ]
     coeffs = _perspective_coeffs(corners, [(0, 0), (w, 0), (w, h), (0, h)])
-    warped = img.transform((cw, ch), Image.PERSPECTIVE, coeffs, resample=Image.BICUBIC)
+    warped = img.transform((cw, ch), Image.PERSPECTIVE, coeffs, resample=Image.BILINEAR)
     mask = Image.new("L", (w, h), 255).transform((cw, ch), Image.PERSPECTIVE, coeffs,
                                                  resample=Image.BILINEAR)
     gy, gx = np.mgrid[0:16, 0:16].astype(np.float32) / 15
@@ -1093,10 +1139,8 @@ def _photograph(img: Image.Image, prng: random.Random) -> tuple[Image.Image, lis
     vx, vy = prng.uniform(0.2, 0.8), prng.uniform(0.1, 0.5)
     d2 = (gx - vx) ** 2 + (gy - vy) ** 2
     light = np.clip(1.0 - 0.22 * d2, 0.7, 1.0)
-    limg = Image.fromarray((light * 255).astype(np.uint8)).resize((cw, ch), Image.BICUBIC)
-    a = np.asarray(desk_img, dtype=np.float32) * (np.asarray(limg, dtype=np.float32)[..., None]
-                                                  / 255.0)
-    out = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    limg = Image.fromarray((light * 255).astype(np.uint8)).resize((cw, ch), Image.BILINEAR)
+    out = ImageChops.multiply(desk_img, Image.merge("RGB", (limg, limg, limg)))
     steps = [{"step": "photo", "corners": [[round(x, 1), round(y, 1)] for x, y in corners],
               "canvas": [cw, ch]}]
     return out, steps
