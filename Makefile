@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_HOME ?= sohoa-data
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd \
-	ghostscript qpdf poppler-utils unpaper pngquant fonts-liberation fonts-dejavu-core \
+	ghostscript qpdf poppler-utils unpaper pngquant fonts-liberation2 fonts-dejavu-core \
 	chromium npm
 STAMP := $(VENV)/.installed
 
