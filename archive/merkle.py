@@ -44,6 +44,38 @@ def root(leaves: Sequence[bytes]) -> bytes:
     return level[0]
 
 
+def roots_at(leaves: Sequence[bytes], sizes: Sequence[int]) -> dict[int, bytes]:
+    """The root of every prefix `leaves[:size]` for `size` in `sizes`, in one pass.
+
+    Keeps the "compact range" (the roots of the perfect subtrees the prefix splits into, largest
+    first) while appending leaves, so checking every stored tree head against a long log costs
+    O(n + heads * log n) instead of re-hashing the prefix once per head.
+    """
+    wanted = set(sizes)
+    if any(s < 0 or s > len(leaves) for s in wanted):
+        raise ValueError("tree size out of range")
+    out: dict[int, bytes] = {}
+    if 0 in wanted:
+        out[0] = EMPTY_ROOT
+    stack: list[tuple[int, bytes]] = []  # (height, subtree root), heights strictly decreasing
+    for count, leaf in enumerate(leaves, start=1):
+        node, height = leaf, 0
+        while stack and stack[-1][0] == height:
+            _, left = stack.pop()
+            node = node_hash(left, node)
+            height += 1
+        stack.append((height, node))
+        if count in wanted:
+            # The RFC 6962 root of a prefix folds its perfect subtrees from the right.
+            acc = stack[-1][1]
+            for _, left in reversed(stack[:-1]):
+                acc = node_hash(left, acc)
+            out[count] = acc
+        if len(out) == len(wanted):
+            break
+    return out
+
+
 def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
     n = len(leaves)
     if not 0 <= index < n:
@@ -65,7 +97,11 @@ def verify_inclusion(
     index: int, tree_size: int, leaf: bytes, proof: Sequence[bytes], expected_root: bytes
 ) -> bool:
     """RFC 9162 §2.1.3.2."""
-    if index >= tree_size or tree_size < 1:
+    # A negative index would walk the loop below with sign bits set (Python's >> never reaches
+    # zero for a negative number) and could "verify": reject it explicitly.
+    if not 0 <= index < tree_size:
+        return False
+    if len(leaf) != 32 or any(len(p) != 32 for p in proof):
         return False
     fn, sn = index, tree_size - 1
     r = leaf
@@ -112,11 +148,11 @@ def verify_consistency(
         return False
     if old_size == new_size:
         return not proof and old_root == new_root
+    if not proof or any(len(p) != 32 for p in proof):
+        return False
     path = list(proof)
     if old_size & (old_size - 1) == 0:  # a power of two: the old root is the first node
         path.insert(0, old_root)
-    if not path:
-        return False
     fn, sn = old_size - 1, new_size - 1
     while fn & 1:
         fn >>= 1
