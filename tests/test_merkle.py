@@ -195,3 +195,24 @@ def test_known_inclusion_vector() -> None:
         "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
         "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
     ]
+
+
+def test_tree_answers_every_earlier_size_like_the_reference() -> None:
+    tree = merkle.Tree()
+    for n in range(1, MAX_SIZE + 1):
+        tree.append(LEAVES[n - 1])
+        assert tree.root() == ROOTS[n]
+    assert merkle.Tree(LEAVES[:5]).root() == ROOTS[5]
+    for size in range(1, MAX_SIZE + 1):
+        assert tree.root(size) == ROOTS[size]
+        for m in range(size):
+            assert tree.inclusion_proof(m, size) == ref_path(m, LEAVES[:size]), (m, size)
+        for old in range(1, size):
+            assert tree.consistency_proof(old, size) == ref_proof(old, LEAVES[:size]), (old, size)
+        assert tree.consistency_proof(size, size) == []
+    with pytest.raises(ValueError):
+        tree.inclusion_proof(0, MAX_SIZE + 1)
+    with pytest.raises(ValueError):
+        tree.consistency_proof(5, 4)
+    with pytest.raises(ValueError):
+        tree.root(MAX_SIZE + 1)
