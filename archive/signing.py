@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from sohoa.errors import NotInitialisedError, SettingsError
+from sohoa.errors import ExternalToolError, NotInitialisedError, SettingsError
 from sohoa.logs import get_logger
 
 log = get_logger(__name__)
@@ -372,14 +372,22 @@ class SigningIdentity:
 
         reached = "B-T" if timestamper is not None else "B-B"
         try:
-            data = attempt(want_lt)
-            if want_lt:
-                reached = "B-LTA"
-        except Exception as exc:  # pyHanko raises many types when validation data is missing
-            if not want_lt or _is_timestamp_failure(exc):
-                raise
-            log.warning("sign.validation_data_unreachable", error=type(exc).__name__)
-            data = attempt(False)
+            try:
+                data = attempt(want_lt)
+                if want_lt:
+                    reached = "B-LTA"
+            except Exception as exc:  # pyHanko raises many types when validation data is missing
+                if not want_lt or _is_timestamp_failure(exc):
+                    raise
+                log.warning("sign.validation_data_unreachable", error=type(exc).__name__)
+                data = attempt(False)
+        except Exception as exc:
+            if _is_timestamp_failure(exc):
+                # The job is retried later (a TSA outage is transient); never signed without
+                # the timestamp the settings ask for.
+                raise ExternalToolError("timestamp authority",
+                                        f"no timestamp from {tsa_url}") from exc
+            raise
         with open(target, "wb") as fh:
             fh.write(data)
             fh.flush()

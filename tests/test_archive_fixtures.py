@@ -172,3 +172,110 @@ def cli(home: Path, *args: str, check: bool = False, env: dict[str, str] | None 
     from conftest import run_cli
 
     return run_cli(home, *args, check=check, env=env)
+
+
+class LocalTSA:
+    """An RFC 3161 timestamp authority on 127.0.0.1 (HTTP POST, application/timestamp-query).
+
+    Its own root CA and an RSA TSA certificate (extended key usage timeStamping, critical);
+    pyHanko's DummyTimeStamper builds each response, served over a real socket so the archive
+    talks to it with the same HTTP client it would use for a public TSA.
+    """
+
+    def __init__(self) -> None:
+        import datetime as dt
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from asn1crypto import keys as asn1_keys
+        from asn1crypto import tsp
+        from asn1crypto import x509 as asn1_x509
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+        from pyhanko.sign.timestamps import DummyTimeStamper
+
+        now = dt.datetime.now(dt.UTC)
+        root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test TSA Root")])
+        self.root = (
+            x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
+            .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
+                                         False), critical=True)
+            .sign(root_key, hashes.SHA256())
+        )
+        tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        tsa = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test TSA")]))
+            .issuer_name(root_name).public_key(tsa_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=3650))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
+                           critical=True)
+            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False,
+                                         False), critical=True)
+            .sign(root_key, hashes.SHA256())
+        )
+
+        def der(cert: x509.Certificate) -> bytes:
+            return cert.public_bytes(serialization.Encoding.DER)
+
+        stamper = DummyTimeStamper(
+            tsa_cert=asn1_x509.Certificate.load(der(tsa)),
+            tsa_key=asn1_keys.PrivateKeyInfo.load(tsa_key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption())),
+            certs_to_embed=[asn1_x509.Certificate.load(der(self.root))],
+        )
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                length = int(self.headers.get("Content-Length", "0"))
+                if self.headers.get("Content-Type") != "application/timestamp-query" \
+                        or not 0 < length < 65536:
+                    self.send_error(400)
+                    return
+                request = tsp.TimeStampReq.load(self.rfile.read(length))
+                body = stamper.request_tsa_response(request).dump()
+                owner.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/timestamp-reply")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.requests = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tsa"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def root_pem(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
+        return self.root.public_bytes(serialization.Encoding.PEM)
+
+    def trust_in(self, home: Path) -> None:
+        """Install the TSA's root the way an operator does: keys/tsa-roots/<name>.pem."""
+        folder = home / "keys" / "tsa-roots"
+        folder.mkdir(exist_ok=True)
+        (folder / "test-tsa.pem").write_bytes(self.root_pem())
+
+    def __enter__(self) -> LocalTSA:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
