@@ -22,7 +22,7 @@ from archive.catalog import DocumentRow
 from sohoa.records import Classification, DocumentMetadata, InputKind, PageText, Secrecy, Status
 
 REPO = Path(__file__).resolve().parents[1]
-PASSPHRASE = "test-vault-passphrase"
+PASSPHRASE = "test-vault-passphrase"  # noqa: S105 (a test vault)
 ORGANISATION = "Đảng ủy phường Thử nghiệm"
 _WORK = Path(tempfile.mkdtemp(prefix="sohoa-archive-tests-"))
 atexit.register(shutil.rmtree, _WORK, True)

@@ -8,8 +8,8 @@ checks. Every tampering a forger could try on a proof must make it fail.
 from __future__ import annotations
 
 import base64
-import hashlib
 import copy
+import hashlib
 import json
 import shutil
 import subprocess

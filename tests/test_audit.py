@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import pikepdf
 import pytest
 from test_archive_fixtures import (
     OPEN_IDS,
@@ -31,7 +30,7 @@ from test_archive_fixtures import (
 )
 
 from archive import Archive
-from archive.audit import AuditReport, audit_and_log, in_slice, run_audit
+from archive.audit import AuditReport, audit_and_log, in_slice
 from archive.catalog import DocumentRow
 from search import IndexDocument
 
