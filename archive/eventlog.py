@@ -283,7 +283,12 @@ class EventLog:
 
 def _parse_heads(data: bytes) -> list[TreeHead]:
     out = []
-    for raw in data.splitlines():
+    for number, raw in enumerate(data.splitlines(), start=1):
         if raw.strip():
-            out.append(TreeHead.from_json(json.loads(raw)))
+            try:
+                out.append(TreeHead.from_json(json.loads(raw)))
+            except (ValueError, KeyError, TypeError):
+                raise IntegrityError(
+                    f"signed tree head line {number} is malformed: run `sohoa audit`"
+                ) from None
     return out

@@ -369,12 +369,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--known-head", help="a tree head (JSON) you kept from earlier")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    raw = sys.stdin.buffer.read() if args.proof == "-" else Path(args.proof).read_bytes()
     try:
+        raw = sys.stdin.buffer.read() if args.proof == "-" else Path(args.proof).read_bytes()
         bundle = json.loads(raw)
         known = json.loads(Path(args.known_head).read_bytes()) if args.known_head else None
+    except OSError as exc:
+        print(f"INVALID: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 1
     except ValueError:
-        print("INVALID: the proof is not JSON", file=sys.stderr)
+        print("INVALID: the proof (or the kept head) is not JSON", file=sys.stderr)
         return 1
     result = check_bundle(bundle, ca_fingerprint=args.ca_fingerprint,
                           document=Path(args.document) if args.document else None,

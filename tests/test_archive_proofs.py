@@ -249,6 +249,34 @@ def test_consistency_between_every_pair_of_signed_heads(home: Path, lone_checker
     assert result.returncode == 0, result.stdout
 
 
+def test_cli_consistency_proof_against_a_kept_head(home: Path, tmp_path: Path) -> None:
+    archive = opened(home)
+    first, second = archive.log.tree_heads()[1:3]
+    kept = tmp_path / "kept.json"
+    kept.write_text(json.dumps(first.to_json()))
+    proof = tmp_path / "consistency.json"
+    made = cli(home, "prove", "--consistency", str(first.tree_size), str(second.tree_size),
+               "-o", str(proof))
+    assert made.returncode == 0, made.stderr
+    bundle = json.loads(proof.read_text())
+    assert bundle["format"] == proofcheck.CONSISTENCY_FORMAT
+    assert bundle["old_head"] == first.to_json() and bundle["new_head"] == second.to_json()
+    ok = cli(tmp_path, "verify-proof", str(proof), "--known-head", str(kept))
+    assert ok.returncode == 0, ok.stdout
+    # A kept head with another root (the archive rewrote that part of history): invalid.
+    kept.write_text(json.dumps(dict(first.to_json(), root_hash="ab" * 32)))
+    rewritten = cli(tmp_path, "verify-proof", str(proof), "--known-head", str(kept))
+    assert rewritten.returncode == 1 and "the log was rewritten" in rewritten.stdout
+    # Without NEW_SIZE: up to the latest head.
+    latest = cli(home, "prove", "--consistency", str(first.tree_size))
+    assert json.loads(latest.stdout)["new_head"] == opened(home).log.tree_heads()[-1].to_json()
+    # Sizes that are not signed heads, and bad arguments.
+    assert cli(home, "prove", "--consistency", "999").returncode == 2
+    assert cli(home, "prove", "--consistency", "x").returncode == 2
+    assert cli(home, "prove").returncode == 2
+    assert cli(tmp_path, "verify-proof", str(tmp_path / "absent.json")).returncode == 1
+
+
 def test_consistency_proof_needs_signed_sizes(home: Path) -> None:
     archive = opened(home)
     sizes = {h.tree_size for h in archive.log.tree_heads()}
