@@ -65,7 +65,7 @@ class SignatureCheck:
     @property
     def status(self) -> str:
         if not self.present:
-            return "unsigned"
+            return "unreadable" if self.detail.startswith("unreadable") else "unsigned"
         if self.ok:
             return "valid"
         if not self.intact:
