@@ -165,11 +165,14 @@ class Archive:
             self.log.append("init", actor="system", format=HOME_FORMAT)
             self.sign_tree_head()
 
-    def open(self) -> None:
+    def open(self, load_log: bool = True) -> None:
+        """`load_log=False` for the audit, which must open a home whose log is damaged (it
+        reads the log itself); anything that appends must load it, and refuses a broken one."""
         self.require()
         self.store.clean_tmp()
         self.vault.store.clean_tmp()
-        self.log.load()
+        if load_log:
+            self.log.load()
 
     # -- lookups -----------------------------------------------------------------------------
 
@@ -195,10 +198,17 @@ class Archive:
 
     # -- committing --------------------------------------------------------------------------
 
-    def sign(self, source: Path, target: Path, tsa_url: str = "") -> SignatureCheck:
+    def sign(self, source: Path, target: Path, tsa_url: str = "", level: str = "B-B"
+             ) -> SignatureCheck:
+        """Sign `source` into `target` (PAdES `level`, B-T at least when a TSA is configured)
+        and check the result the way the audit will."""
         self.identity.sign_pdf(source, target, reason="Số hóa và lưu trữ (sohoa)",
-                               location="Việt Nam", tsa_url=tsa_url)
-        return check_pdf_signatures(target.read_bytes(), self.identity.trust_roots())
+                               location="Việt Nam", tsa_url=tsa_url, level=level)
+        return self.check_signature(target.read_bytes())
+
+    def check_signature(self, data: bytes) -> SignatureCheck:
+        """Acceptance of an archival copy signed by this organisation (docs/audit.md)."""
+        return check_pdf_signatures(data, self.identity.trust_roots(), self.identity.tsa_roots())
 
     def stage_open(self, doc: NewDocument) -> StagedOpen:
         """Everything `commit_open` will write, with its hashes, before anything is written:
@@ -323,3 +333,28 @@ class Archive:
 
     def sign_tree_head(self) -> TreeHead | None:
         return self.log.sign_head(self.identity.sign_bytes)
+
+    def preflight(self, pdf: Path) -> list[str]:
+        """PDF/A-2b preflight of a signed archival copy (archive/preflight.py); [] = passed."""
+        from archive.preflight import preflight
+
+        return preflight(pdf)
+
+    def rotate_signing_key(self, organisation: str, actor: str = "system") -> int:
+        """Issue a new signing certificate; earlier certificates stay in keys/ (docs/audit.md).
+
+        The old key signs a last tree head first, so every event up to the rotation is covered
+        by a head of the old key, and the rotation itself is an event under the new key.
+        """
+        from archive.proofcheck import fingerprint
+
+        self.log.load()
+        self.sign_tree_head()
+        old_key = self.identity.key_id()
+        number = self.identity.rotate(organisation)
+        cert = self.identity.chain(number)[0]
+        self.log.append("key_rotate", actor=actor, number=number, old_key_id=old_key,
+                        key_id=self.identity.key_id(), certificate_sha256=fingerprint(cert),
+                        not_after=cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        self.sign_tree_head()
+        return number

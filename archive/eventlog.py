@@ -124,7 +124,7 @@ class EventLog:
         self.path = directory / "events.jsonl"
         self.heads_path = directory / "tree-heads.jsonl"
         self._lock = threading.RLock()
-        self._leaves: list[bytes] = []
+        self._tree = merkle.Tree()
         self._last_hash = ZERO
         self._once: dict[tuple[str, str], int] = {}
         self._counts: dict[tuple[str, str], int] = {}
@@ -163,11 +163,11 @@ class EventLog:
             return
         for line in complete.split(b"\n"):
             ev = parse_line(line)
-            if ev.prev != self._last_hash or ev.seq != len(self._leaves):
+            if ev.prev != self._last_hash or ev.seq != self._tree.size:
                 raise IntegrityError(
-                    f"event log broken at line {len(self._leaves) + 1}: run `sohoa audit`"
+                    f"event log broken at line {self._tree.size + 1}: run `sohoa audit`"
                 )
-            self._leaves.append(ev.leaf)
+            self._tree.append(ev.leaf)
             self._last_hash = ev.line_hash
             self._index(ev.type, ev.doc_id, ev.data.get("once_key"), ev.seq)
         self._offset += len(complete) + 1
@@ -190,10 +190,15 @@ class EventLog:
 
     @property
     def size(self) -> int:
-        return len(self._leaves)
+        return self._tree.size
 
     def leaves(self) -> list[bytes]:
-        return list(self._leaves)
+        return list(self._tree.levels[0])
+
+    @property
+    def tree(self) -> merkle.Tree:
+        """The Merkle tree of the log as loaded (call `load()` first to catch up)."""
+        return self._tree
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -217,7 +222,7 @@ class EventLog:
                 self._catch_up(fh)
                 if key is not None and key in self._once:
                     return self._once[key]
-                seq = len(self._leaves)
+                seq = self._tree.size
                 line = canonical(
                     {
                         "seq": seq,
@@ -234,7 +239,7 @@ class EventLog:
                 fh.flush()
                 os.fsync(fh.fileno())
                 self._offset += len(line) + 1
-                self._leaves.append(merkle.leaf_hash(line))
+                self._tree.append(merkle.leaf_hash(line))
                 self._last_hash = hashlib.sha256(line).hexdigest()
                 self._index(type_, doc_id, once_key, seq)
                 return seq
@@ -255,44 +260,53 @@ class EventLog:
     def tree_heads(self) -> list[TreeHead]:
         if not self.heads_path.exists():
             return []
-        out = []
-        for raw in self.heads_path.read_bytes().splitlines():
-            if raw.strip():
-                out.append(TreeHead.from_json(json.loads(raw)))
-        return out
+        return _parse_heads(self.heads_path.read_bytes())
 
     def sign_head(self, signer: Signer) -> TreeHead | None:
-        """Sign the current tree head unless the last signed head already covers it."""
-        with self._lock:
-            self.load()
-            heads = self.tree_heads()
-            if heads and heads[-1].tree_size == self.size:
-                return heads[-1]
-            if self.size == 0:
-                return None
-            leaves = self.leaves()
-            root_hex = merkle.root(leaves).hex()
-            if heads:
-                last = heads[-1]
-                if last.tree_size > len(leaves) or merkle.root(
-                    leaves[: last.tree_size]
-                ).hex() != last.root_hash:
-                    raise IntegrityError(
-                        "the event log is not consistent with its last signed tree head"
-                    )
-            unsigned = TreeHead(len(leaves), root_hex, utc_now(), "", "")
-            key_id, sig = signer(unsigned.signed_bytes())
-            head = TreeHead(
-                unsigned.tree_size,
-                unsigned.root_hash,
-                unsigned.timestamp,
-                key_id,
-                base64.b64encode(sig).decode(),
-            )
-            with open(self.heads_path, "ab") as fh:
-                fcntl.flock(fh, fcntl.LOCK_EX)
+        """Sign the current tree head unless the last signed head already covers it.
+
+        The heads file stays locked from reading the last head to writing the new one, so two
+        processes signing at once cannot write heads out of order.
+        """
+        with self._lock, open(self.heads_path, "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                fh.seek(0)
+                heads = _parse_heads(fh.read())
+                self.load()
+                size = self.size
+                if size == 0 or (heads and heads[-1].tree_size == size):
+                    return heads[-1] if heads else None
+                if heads:
+                    last = heads[-1]
+                    if last.tree_size > size or (
+                        self._tree.root(last.tree_size).hex() != last.root_hash
+                    ):
+                        raise IntegrityError(
+                            "the event log is not consistent with its last signed tree head: "
+                            "run `sohoa audit`"
+                        )
+                unsigned = TreeHead(size, self._tree.root(size).hex(), utc_now(), "", "")
+                key_id, sig = signer(unsigned.signed_bytes())
+                head = TreeHead(unsigned.tree_size, unsigned.root_hash, unsigned.timestamp,
+                                key_id, base64.b64encode(sig).decode())
+                fh.seek(0, os.SEEK_END)
                 fh.write(canonical(head.to_json()) + b"\n")
                 fh.flush()
                 os.fsync(fh.fileno())
+                return head
+            finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
-            return head
+
+
+def _parse_heads(data: bytes) -> list[TreeHead]:
+    out = []
+    for number, raw in enumerate(data.splitlines(), start=1):
+        if raw.strip():
+            try:
+                out.append(TreeHead.from_json(json.loads(raw)))
+            except (ValueError, KeyError, TypeError):
+                raise IntegrityError(
+                    f"signed tree head line {number} is malformed: run `sohoa audit`"
+                ) from None
+    return out

@@ -44,6 +44,38 @@ def root(leaves: Sequence[bytes]) -> bytes:
     return level[0]
 
 
+def roots_at(leaves: Sequence[bytes], sizes: Sequence[int]) -> dict[int, bytes]:
+    """The root of every prefix `leaves[:size]` for `size` in `sizes`, in one pass.
+
+    Keeps the "compact range" (the roots of the perfect subtrees the prefix splits into, largest
+    first) while appending leaves, so checking every stored tree head against a long log costs
+    O(n + heads * log n) instead of re-hashing the prefix once per head.
+    """
+    wanted = set(sizes)
+    if any(s < 0 or s > len(leaves) for s in wanted):
+        raise ValueError("tree size out of range")
+    out: dict[int, bytes] = {}
+    if 0 in wanted:
+        out[0] = EMPTY_ROOT
+    stack: list[tuple[int, bytes]] = []  # (height, subtree root), heights strictly decreasing
+    for count, leaf in enumerate(leaves, start=1):
+        node, height = leaf, 0
+        while stack and stack[-1][0] == height:
+            _, left = stack.pop()
+            node = node_hash(left, node)
+            height += 1
+        stack.append((height, node))
+        if count in wanted:
+            # The RFC 6962 root of a prefix folds its perfect subtrees from the right.
+            acc = stack[-1][1]
+            for _, left in reversed(stack[:-1]):
+                acc = node_hash(left, acc)
+            out[count] = acc
+        if len(out) == len(wanted):
+            break
+    return out
+
+
 def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
     n = len(leaves)
     if not 0 <= index < n:
@@ -65,7 +97,11 @@ def verify_inclusion(
     index: int, tree_size: int, leaf: bytes, proof: Sequence[bytes], expected_root: bytes
 ) -> bool:
     """RFC 9162 §2.1.3.2."""
-    if index >= tree_size or tree_size < 1:
+    # A negative index would walk the loop below with sign bits set (Python's >> never reaches
+    # zero for a negative number) and could "verify": reject it explicitly.
+    if not 0 <= index < tree_size:
+        return False
+    if len(leaf) != 32 or any(len(p) != 32 for p in proof):
         return False
     fn, sn = index, tree_size - 1
     r = leaf
@@ -112,11 +148,11 @@ def verify_consistency(
         return False
     if old_size == new_size:
         return not proof and old_root == new_root
+    if not proof or any(len(p) != 32 for p in proof):
+        return False
     path = list(proof)
     if old_size & (old_size - 1) == 0:  # a power of two: the old root is the first node
         path.insert(0, old_root)
-    if not path:
-        return False
     fn, sn = old_size - 1, new_size - 1
     while fn & 1:
         fn >>= 1
@@ -137,3 +173,90 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     return sn == 0 and fr == old_root and sr == new_root
+
+
+class Tree:
+    """All perfect-subtree hashes of a log, so proofs against any earlier size are cheap.
+
+    `levels[h][i]` is the hash of the perfect subtree over leaves ``[i*2**h, (i+1)*2**h)``.
+    Every node an RFC 6962 proof names is such a subtree or the right edge of a smaller tree,
+    which folds O(log n) of them, so a proof costs O(log² n) hashes instead of O(n). Memory:
+    about 2n hashes (64 bytes per event).
+    """
+
+    def __init__(self, leaves: Sequence[bytes] = ()) -> None:
+        self.levels: list[list[bytes]] = [[]]
+        for leaf in leaves:
+            self.append(leaf)
+
+    @property
+    def size(self) -> int:
+        return len(self.levels[0])
+
+    def append(self, leaf: bytes) -> None:
+        self.levels[0].append(leaf)
+        h = 0
+        while len(self.levels[h]) % 2 == 0:
+            left, right = self.levels[h][-2], self.levels[h][-1]
+            if h + 1 == len(self.levels):
+                self.levels.append([])
+            self.levels[h + 1].append(node_hash(left, right))
+            h += 1
+
+    def _mth(self, start: int, end: int) -> bytes:
+        """MTH(D[start:end]) where `start` is aligned as in the RFC's recursion."""
+        n = end - start
+        if n == 0:
+            return EMPTY_ROOT
+        if n & (n - 1) == 0 and start % n == 0:
+            return self.levels[n.bit_length() - 1][start // n]
+        k = _split(n)
+        return node_hash(self._mth(start, start + k), self._mth(start + k, end))
+
+    def root(self, size: int | None = None) -> bytes:
+        size = self.size if size is None else size
+        if not 0 <= size <= self.size:
+            raise ValueError("tree size out of range")
+        return self._mth(0, size)
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        size = self.size if size is None else size
+        if not 0 <= index < size <= self.size:
+            raise ValueError("leaf index or tree size out of range")
+        out: list[bytes] = []
+        start, end, m = 0, size, index
+        # PATH(m, D[start:end]) from the top down; the RFC lists it from the bottom up.
+        while end - start > 1:
+            k = _split(end - start)
+            if m < k:
+                out.append(self._mth(start + k, end))
+                end = start + k
+            else:
+                out.append(self._mth(start, start + k))
+                start, m = start + k, m - k
+        out.reverse()
+        return out
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        new_size = self.size if new_size is None else new_size
+        if not 0 < old_size <= new_size <= self.size:
+            raise ValueError("tree sizes out of range")
+        if old_size == new_size:
+            return []
+        out: list[bytes] = []
+        start, end, m, complete = 0, new_size, old_size, True
+        while True:
+            n = end - start
+            if m == n:
+                if not complete:
+                    out.append(self._mth(start, end))
+                break
+            k = _split(n)
+            if m <= k:
+                out.append(self._mth(start + k, end))
+                end = start + k
+            else:
+                out.append(self._mth(start, start + k))
+                start, m, complete = start + k, m - k, False
+        out.reverse()
+        return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,16 +24,25 @@ from pathlib import Path
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from sohoa.errors import NotInitialisedError, SettingsError
+from sohoa.errors import ExternalToolError, NotInitialisedError, SettingsError
 from sohoa.logs import get_logger
 
 log = get_logger(__name__)
 
+# pyHanko logs a traceback for every certificate path it cannot build (an untrusted or tampered
+# signature); the outcome is in the SignatureCheck we return, the traceback is only noise.
+for _name in ("pyhanko.sign.validation.generic_cms", "pyhanko.sign.validation.pdf_embedded"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
+
 SIGNATURE_FIELD = "SohoaArchiveSignature"
+TIMESTAMP_FIELD = "SohoaArchiveTimestamp"
+TSA_ROOTS_DIR = "tsa-roots"  # keys/tsa-roots/*.pem: timestamp authorities we trust
+
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,7 @@ class SignatureCheck:
     signed_at: str = ""
     count: int = 0
     detail: str = ""
+    level: str = ""  # PAdES baseline level found: B-B, B-T, B-LT, B-LTA ("" if unsigned)
 
     @property
     def ok(self) -> bool:
@@ -54,7 +65,7 @@ class SignatureCheck:
     @property
     def status(self) -> str:
         if not self.present:
-            return "unsigned"
+            return "unreadable" if self.detail.startswith("unreadable") else "unsigned"
         if self.ok:
             return "valid"
         if not self.intact:
@@ -75,6 +86,7 @@ class SignatureCheck:
             "signer": self.signer,
             "signed_at": self.signed_at,
             "signatures": self.count,
+            "level": self.level,
             "detail": self.detail,
         }
 
@@ -236,15 +248,29 @@ class SigningIdentity:
         return self.dir / f"signer-{number or self.current_number()}.pem"
 
     def all_signer_certs(self) -> list[Path]:
-        return sorted(self.dir.glob("signer-*.pem"))
+        return sorted(self.dir.glob("signer-*.pem"),
+                      key=lambda p: int(p.stem.split("-")[1]) if p.stem[7:].isdigit() else 0)
 
-    def _private_key(self) -> ec.EllipticCurvePrivateKey:
+    def _private_key(self) -> PrivateKey:
         key = serialization.load_pem_private_key((self.dir / "signer.key").read_bytes(), None)
-        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+            raise SettingsError("the signing key must be an EC or RSA key")
         return key
 
-    def _certs(self, number: int | None = None) -> list[x509.Certificate]:
+    def chain(self, number: int | None = None) -> list[x509.Certificate]:
+        """Signing certificate `number` (default: current) followed by its intermediates."""
         return x509.load_pem_x509_certificates(self.signer_cert_path(number).read_bytes())
+
+    def ca_cert(self) -> x509.Certificate:
+        try:
+            return x509.load_pem_x509_certificate(self.ca_path.read_bytes())
+        except FileNotFoundError:
+            raise NotInitialisedError("no CA certificate in keys/: run `sohoa init`") from None
+
+    def ca_fingerprint(self) -> str:
+        from archive.proofcheck import fingerprint
+
+        return fingerprint(self.ca_cert())
 
     def key_id(self) -> str:
         pub = self._private_key().public_key().public_bytes(
@@ -252,27 +278,56 @@ class SigningIdentity:
         )
         return hashlib.sha256(pub).hexdigest()
 
+    def chain_for_key_id(self, key_id: str) -> list[x509.Certificate]:
+        """The certificate chain (signer first) of any signing key this home ever had."""
+        from archive.proofcheck import key_id as cert_key_id
+
+        for path in self.all_signer_certs():
+            chain = x509.load_pem_x509_certificates(path.read_bytes())
+            if chain and cert_key_id(chain[0]) == key_id:
+                return chain
+        return []
+
     def sign_bytes(self, data: bytes) -> tuple[str, bytes]:
-        """Detached ECDSA-SHA256 signature (tree heads, export manifests)."""
-        return self.key_id(), self._private_key().sign(data, ec.ECDSA(hashes.SHA256()))
+        """Detached signature (tree heads): ECDSA-SHA256 (DER) or RSA PKCS#1 v1.5 SHA-256."""
+        key = self._private_key()
+        if isinstance(key, rsa.RSAPrivateKey):
+            return self.key_id(), key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        return self.key_id(), key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+    def tsa_roots(self) -> list[asn1_x509.Certificate]:
+        """Root certificates of the timestamp authorities we trust (keys/tsa-roots/*.pem).
+
+        Kept apart from the organisation's root: a TSA's hierarchy may vouch for the time of a
+        signature, never for who signed.
+        """
+        out = []
+        for path in sorted((self.dir / TSA_ROOTS_DIR).glob("*.pem")):
+            for cert in x509.load_pem_x509_certificates(path.read_bytes()):
+                out.append(asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)))
+        return out
 
     def sign_pdf(self, source: Path, target: Path, *, reason: str, location: str,
-                 tsa_url: str = "") -> None:
-        """PAdES B-B (B-T with a TSA) invisible signature as an incremental update."""
-        from pyhanko.keys import load_cert_from_pemder  # noqa: F401  (import check)
+                 tsa_url: str = "", level: str = "B-B") -> str:
+        """PAdES invisible signature as an incremental update; returns the level reached.
+
+        B-B without a timestamp authority; B-T (a signature timestamp from `tsa_url`) whenever
+        one is configured. B-LT also embeds validation data (certificates, and CRLs/OCSP
+        responses when the certificates name any and they can be fetched) in a DSS, then adds a
+        document timestamp over the whole file, so nothing in the file is left outside a
+        signature or a timestamp (our acceptance rule). When the validation data cannot be
+        fetched the document is signed B-T and a warning is logged.
+        """
+        from pyhanko.keys import load_private_key_from_pemder_data
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import fields, signers, timestamps
+        from pyhanko.sign.signers import pdf_signer
+        from pyhanko_certvalidator import ValidationContext
         from pyhanko_certvalidator.registry import SimpleCertificateStore
 
         certs = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
-                 for c in self._certs()]
-        ca = asn1_x509.Certificate.load(
-            x509.load_pem_x509_certificate(self.ca_path.read_bytes()).public_bytes(
-                serialization.Encoding.DER
-            )
-        )
-        from pyhanko.keys import load_private_key_from_pemder_data
-
+                 for c in self.chain()]
+        ca = self.trust_roots()[0]
         signer = signers.SimpleSigner(
             signing_cert=certs[0],
             signing_key=load_private_key_from_pemder_data(
@@ -280,104 +335,189 @@ class SigningIdentity:
             ),
             cert_registry=SimpleCertificateStore.from_certs([*certs[1:], ca]),
         )
-        meta = signers.PdfSignatureMetadata(
-            field_name=SIGNATURE_FIELD,
-            subfilter=fields.SigSeedSubFilter.PADES,
-            md_algorithm="sha256",
-            reason=reason,
-            location=location,
-            use_pades_lta=False,
-        )
-        timestamper = timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None
-        with open(source, "rb") as inf:
-            writer = IncrementalPdfFileWriter(inf, strict=False)
-            out = io.BytesIO()
-            signers.sign_pdf(
-                writer,
-                meta,
-                signer=signer,
-                timestamper=timestamper,
-                output=out,
-                new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD),
+        timestamper = timestamps.HTTPTimeStamper(tsa_url, timeout=30) if tsa_url else None
+        want_lt = level == "B-LT" and timestamper is not None
+
+        def attempt(embed: bool) -> bytes:
+            vc = None
+            if embed:
+                vc = ValidationContext(trust_roots=[ca, *self.tsa_roots()], allow_fetching=True,
+                                       revocation_mode="hard-fail")
+            meta = signers.PdfSignatureMetadata(
+                field_name=SIGNATURE_FIELD,
+                subfilter=fields.SigSeedSubFilter.PADES,
+                md_algorithm="sha256",
+                reason=reason,
+                location=location,
+                embed_validation_info=embed,
+                use_pades_lta=embed,
+                timestamp_field_name=TIMESTAMP_FIELD if embed else None,
+                validation_context=vc,
+                # Validation data goes in before the document timestamp, so the timestamp is
+                # the last revision and covers the whole file.
+                dss_settings=pdf_signer.DSSContentSettings(
+                    include_vri=False,
+                    placement=pdf_signer.SigDSSPlacementPreference.TOGETHER_WITH_NEXT_TS,
+                    next_ts_settings=pdf_signer.TimestampDSSContentSettings(
+                        include_vri=False, update_before_ts=True
+                    ),
+                ),
             )
+            with open(source, "rb") as inf:
+                writer = IncrementalPdfFileWriter(inf, strict=False)
+                out = io.BytesIO()
+                signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper,
+                                 output=out, new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD))
+            return out.getvalue()
+
+        reached = "B-T" if timestamper is not None else "B-B"
+        try:
+            try:
+                data = attempt(want_lt)
+                if want_lt:
+                    reached = "B-LTA"
+            except Exception as exc:  # pyHanko raises many types when validation data is missing
+                if not want_lt or _is_timestamp_failure(exc):
+                    raise
+                log.warning("sign.validation_data_unreachable", error=type(exc).__name__)
+                data = attempt(False)
+        except Exception as exc:
+            if _is_timestamp_failure(exc):
+                # The job is retried later (a TSA outage is transient); never signed without
+                # the timestamp the settings ask for.
+                raise ExternalToolError("timestamp authority",
+                                        f"no timestamp from {tsa_url}") from exc
+            raise
         with open(target, "wb") as fh:
-            fh.write(out.getbuffer())
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        return reached
 
     def trust_roots(self) -> list[asn1_x509.Certificate]:
-        return [
-            asn1_x509.Certificate.load(
-                x509.load_pem_x509_certificate(self.ca_path.read_bytes()).public_bytes(
-                    serialization.Encoding.DER
-                )
-            )
-        ]
+        return [asn1_x509.Certificate.load(self.ca_cert().public_bytes(serialization.Encoding.DER))]
 
     def verify_bytes(self, data: bytes, signature: bytes, key_id: str) -> bool:
-        """Check a detached signature made by any signing certificate this home ever had."""
-        from cryptography.exceptions import InvalidSignature
+        """A detached signature by a signing key this home ever had, chained to its CA."""
+        from archive.proofcheck import chain_problems, verify_signature
 
-        for path in self.all_signer_certs():
-            cert = x509.load_pem_x509_certificates(path.read_bytes())[0]
-            pub = cert.public_key()
-            der = pub.public_bytes(
-                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            if hashlib.sha256(der).hexdigest() != key_id:
-                continue
-            try:
-                assert isinstance(pub, ec.EllipticCurvePublicKey)
-                pub.verify(signature, data, ec.ECDSA(hashes.SHA256()))
-                return True
-            except InvalidSignature:
-                return False
-        return False
+        chain = self.chain_for_key_id(key_id)
+        if not chain or chain_problems(chain, self.ca_cert(), None):
+            return False
+        return verify_signature(chain[0], signature, data)
+
+
+def _is_timestamp_failure(exc: BaseException) -> bool:
+    """The TSA itself failed (then B-T is impossible too: let the caller see it)."""
+    from pyhanko.sign.timestamps import TimestampRequestError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, TimestampRequestError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def check_pdf_signatures(
-    data: bytes, trust_roots: list[asn1_x509.Certificate] | None
+    data: bytes,
+    trust_roots: list[asn1_x509.Certificate] | None,
+    tsa_roots: list[asn1_x509.Certificate] | None = None,
 ) -> SignatureCheck:
-    """Validate every signature of a PDF; the last one must cover the whole file.
+    """Validate every signature and document timestamp of a PDF.
+
+    Accepted (``ok``) only when every signature is intact and cryptographically valid, trusted
+    against `trust_roots` (timestamps against `tsa_roots`), and the file is covered to its last
+    byte: by the last signature, or by the last signature's revision followed only by validation
+    data and document timestamps, the last of which covers the whole file.
 
     With `trust_roots` None (a third party's signed PDF) trust is not required; intact, valid
     and coverage still are.
     """
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.errors import SignatureValidationError
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
-        sigs = list(reader.embedded_regular_signatures)
+        sigs = list(reader.embedded_signatures)
     except Exception as exc:  # hostile PDFs: any parser failure is "not verifiable"
         return SignatureCheck(present=False, detail=f"unreadable: {type(exc).__name__}")
-    if not sigs:
-        return SignatureCheck(present=False)
-    vc = ValidationContext(
-        trust_roots=trust_roots or [], allow_fetching=False, revocation_mode="soft-fail"
-    )
-    results = []
-    for sig in sigs:
-        try:
-            status = validate_pdf_signature(sig, vc)
-        except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
-            return SignatureCheck(present=True, count=len(sigs),
-                                  detail=f"validation error: {type(exc).__name__}")
-        results.append(status)
-    last = results[-1]
-    whole = last.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    intact = all(s.intact for s in results)
-    valid = all(s.valid for s in results)
-    trusted = all(s.trusted for s in results) if trust_roots is not None else True
+    regular = [s for s in sigs if s.sig_object_type == "/Sig"]
+    if not regular:
+        return SignatureCheck(present=False, count=len(sigs))
+    require_trust = trust_roots is not None
+    vc = ValidationContext(trust_roots=trust_roots or [], allow_fetching=False,
+                           revocation_mode="soft-fail")
+    ts_vc = ValidationContext(trust_roots=tsa_roots or [], allow_fetching=False,
+                              revocation_mode="soft-fail")
+    intact = valid = trusted = True
+    notes: list[str] = []
+    statuses = []
+    try:
+        for sig in sigs:
+            if sig.sig_object_type == "/DocTimeStamp":
+                ts = validate_pdf_timestamp(sig, ts_vc)
+                intact &= ts.intact
+                valid &= ts.valid
+                if require_trust and not ts.trusted:
+                    trusted = False
+                    notes.append("document timestamp not trusted (keys/tsa-roots)")
+                statuses.append(ts)
+                continue
+            st = validate_pdf_signature(sig, vc, ts_validation_context=ts_vc)
+            intact &= st.intact
+            valid &= st.valid
+            if require_trust and not st.trusted:
+                trusted = False
+            tsv = st.timestamp_validity
+            if tsv is not None:
+                intact &= tsv.intact
+                valid &= tsv.valid
+                if require_trust and not tsv.trusted:
+                    trusted = False
+                    notes.append("signature timestamp not trusted (keys/tsa-roots)")
+            statuses.append(st)
+    except Exception as exc:  # malformed CMS, bad byte ranges: the signature does not hold
+        return SignatureCheck(present=True, count=len(regular),
+                              detail=f"validation error: {type(exc).__name__}")
+
+    last_regular = max(i for i, s in enumerate(sigs) if s.sig_object_type == "/Sig")
+    final = statuses[-1]
+    whole = final.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    if whole and last_regular != len(sigs) - 1:
+        # Only validation data (DSS) and document timestamps may follow the last signature.
+        after = statuses[last_regular]
+        if after.coverage != SignatureCoverageLevel.ENTIRE_REVISION or after.modification_level \
+                not in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES):
+            whole = False
+            notes.append("changes other than timestamps after the last signature")
+    for i, st in enumerate(statuses[:last_regular]):
+        if sigs[i].sig_object_type == "/Sig" and (
+            st.coverage < SignatureCoverageLevel.ENTIRE_REVISION
+            or st.modification_level == ModificationLevel.OTHER
+        ):
+            whole = False
+            notes.append(f"signature {i + 1} is followed by changes it does not allow")
+    if not whole and final.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        notes.append(f"coverage {final.coverage.name if final.coverage else 'UNKNOWN'}")
+
+    last = statuses[last_regular]
     signer = ""
     try:
         signer = last.signing_cert.subject.human_friendly
     except AttributeError:
         pass
     signed_at = last.signer_reported_dt.isoformat() if last.signer_reported_dt else ""
+    level = "B-B"
+    if last.timestamp_validity is not None:
+        level = "B-T"
+        if "/DSS" in reader.root:
+            level = "B-LT"
+        if last_regular != len(sigs) - 1:
+            level = "B-LTA"
     return SignatureCheck(
         present=True,
         intact=intact,
@@ -386,6 +526,7 @@ def check_pdf_signatures(
         whole_file=whole,
         signer=signer,
         signed_at=signed_at,
-        count=len(sigs),
-        detail="" if whole else f"coverage {last.coverage.name}",
+        count=len(regular),
+        detail="; ".join(dict.fromkeys(notes)),
+        level=level,
     )

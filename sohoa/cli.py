@@ -280,9 +280,10 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("audit")
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
-    from archive.audit import run_audit, write_report
+    from archive.audit import audit_and_log
+    from archive.preflight import preflight
+    from sohoa.pipeline import Service
 
-    service = _service(settings)
     k, n = 1, 1
     if args.slice:
         try:
@@ -292,29 +293,112 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
                 raise ValueError
         except ValueError:
             raise SettingsError("--slice takes K/N with 1 <= K <= N") from None
+    # Not Service.open(): that refuses a damaged event log, which is what the audit must report.
+    service = Service(settings)
+    service.archive.open(load_log=False)
+    service.queue.create()
     pending = set()
     for job in service.queue.jobs(limit=100000):
         pending.update(job.pending_objects)
-    report = run_audit(service.archive, index_ids=service.index.doc_ids, slice_k=k,
-                       slice_n=n, pending_objects=pending)
-    json_path, html_path = write_report(report, service.archive.reports)
-    service.archive.log.append("audit", actor="cli", ok=report.ok,
-                               problems=len(report.problems), checked=report.checked,
-                               slice=report.slice)
-    service.archive.sign_tree_head()
+    report, json_path, html_path = audit_and_log(
+        service.archive, actor="cli", index_ids=service.index.doc_ids, slice_k=k, slice_n=n,
+        pending_objects=pending, preflight=preflight,
+    )
     service.close()
     if args.json:
         out = report.to_json()
         out["report"] = str(json_path)
+        out["report_html"] = str(html_path)
         _print_json(out)
     else:
         print("Kiểm tra: " + ("KHÔNG có vấn đề" if report.ok else f"{len(report.problems)} vấn đề"))
-        print(f"  tài liệu {report.documents}, đối tượng đã băm {report.checked}, "
+        print(f"  tài liệu {report.documents}, đối tượng đã băm {report.checked} "
+              f"({report.throughput_mb_s} MB/s), chữ ký {report.signatures_checked}, "
               f"sự kiện {report.log_size}, {report.seconds} s")
         for p in report.problems:
             print(f"  - [{p.kind}] {p.doc_id or '-'}: {p.detail}")
         print(f"Báo cáo: {html_path}")
     return 0 if report.ok else ExitCode.PROBLEMS_FOUND
+
+
+# -- proofs and keys ----------------------------------------------------------------------------
+
+@command("prove")
+def cmd_prove(args: argparse.Namespace, settings: Settings) -> int:
+    from archive import Archive
+    from archive.proofs import consistency_bundle, inclusion_bundle
+
+    archive = Archive(settings.home)
+    archive.open()
+    if args.consistency:
+        if args.doc_id or len(args.consistency) > 2:
+            raise SettingsError("use `sohoa prove DOC_ID` or `sohoa prove --consistency OLD [NEW]`")
+        try:
+            sizes = [int(x) for x in args.consistency]
+        except ValueError:
+            raise SettingsError("tree sizes are whole numbers") from None
+        bundle = consistency_bundle(archive, sizes[0], sizes[1] if len(sizes) > 1 else None)
+    elif args.doc_id:
+        bundle = inclusion_bundle(archive, args.doc_id)
+    else:
+        raise SettingsError("give a document id, or --consistency OLD_SIZE [NEW_SIZE]")
+    text = json.dumps(bundle, ensure_ascii=False, indent=1) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+@command("verify-proof")
+def cmd_verify_proof(args: argparse.Namespace, settings: Settings) -> int:
+    # Needs no home: archive/proofcheck.py uses the standard library and `cryptography` only.
+    from archive import proofcheck
+
+    argv = [args.file]
+    if args.ca_fingerprint:
+        argv += ["--ca-fingerprint", args.ca_fingerprint]
+    if args.document:
+        argv += ["--document", args.document]
+    if args.known_head:
+        argv += ["--known-head", args.known_head]
+    if args.json:
+        argv.append("--json")
+    return proofcheck.main(argv)
+
+
+@command("keys")
+def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
+    from archive import Archive
+
+    archive = Archive(settings.home)
+    archive.open()
+    if args.action == "rotate":
+        number = archive.rotate_signing_key(args.organisation or settings.archive.organisation,
+                                            actor="cli")
+        print(f"Đã cấp chứng thư ký số mới #{number}; các chứng thư cũ vẫn được giữ trong "
+              f"{archive.identity.dir}")
+    identity = archive.identity
+    from archive.proofcheck import fingerprint, key_id
+
+    rows = []
+    for path in identity.all_signer_certs():
+        chain = identity.chain(int(path.stem.split("-")[1]))
+        cert = chain[0]
+        rows.append({"number": int(path.stem.split("-")[1]), "key_id": key_id(cert),
+                     "subject": cert.subject.rfc4514_string(),
+                     "not_after": cert.not_valid_after_utc.isoformat(),
+                     "sha256": fingerprint(cert)})
+    out = {"ca_sha256_fingerprint": identity.ca_fingerprint(),
+           "current": identity.current_number(), "certificates": rows}
+    if args.json:
+        _print_json(out)
+    elif args.action == "list":
+        print(f"Chứng thư gốc (CA), SHA-256: {out['ca_sha256_fingerprint']}")
+        for row in rows:
+            mark = "*" if row["number"] == out["current"] else " "
+            print(f"{mark} #{row['number']} {row['subject']} (hết hạn {row['not_after']})")
+    return 0
 
 
 # -- status -------------------------------------------------------------------------------------
@@ -450,6 +534,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("audit", parents=[common], help="check the whole archive")
     p.add_argument("--json", action="store_true")
     p.add_argument("--slice", help="K/N: re-hash only slice K of N")
+
+    p = sub.add_parser("prove", parents=[common],
+                       help="inclusion proof of a document, or consistency of two tree heads")
+    p.add_argument("doc_id", nargs="?")
+    p.add_argument("--consistency", nargs="+", metavar="SIZE",
+                   help="OLD_SIZE [NEW_SIZE]: prove the later signed head extends the earlier")
+    p.add_argument("--output", "-o", help="write the proof to this file")
+
+    p = sub.add_parser("verify-proof", parents=[common],
+                       help="check a proof without the archive (exit 0 valid, 1 invalid)")
+    p.add_argument("file", help="proof file from `sohoa prove` ('-' for standard input)")
+    p.add_argument("--ca-fingerprint", help="published SHA-256 fingerprint of the CA")
+    p.add_argument("--document", help="a file that must be the one the proven event names")
+    p.add_argument("--known-head", help="a tree head (JSON) kept from earlier")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("keys", parents=[common], help="signing certificates")
+    p.add_argument("action", choices=["list", "rotate"])
+    p.add_argument("--organisation", help="organisation name for the new certificate")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("status", parents=[common], help="queue, quarantine, throughput")
     p.add_argument("--json", action="store_true")

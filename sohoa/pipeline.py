@@ -274,10 +274,16 @@ class Service:
             return self._hold(job, validated, verdict.evidence, page_count, started)
         review_reasons = self._review_reasons(result, verdict)
         signed = workdir / "signed.pdf"
-        signature = self.archive.sign(result.archival_pdf, signed, self.settings.archive.tsa_url)
+        signature = self.archive.sign(result.archival_pdf, signed, self.settings.archive.tsa_url,
+                                      level=self.settings.archive.pades_level)
         if not signature.ok:
             raise InputRejected("sign_failed", f"signing failed ({signature.status})",
                                 transient=True)
+        # A signed copy that fails the PDF/A-2b preflight never enters the archive; the original
+        # goes to quarantine with the reasons (docs/audit.md).
+        failures = self.archive.preflight(signed)
+        if failures:
+            raise InputRejected("preflight_failed", "PDF/A-2b preflight: " + "; ".join(failures))
         crash_point("signed")
         doc = NewDocument(
             doc_id=job.doc_id, job_id=job.job_id, original_path=original,
