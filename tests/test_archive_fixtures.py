@@ -105,8 +105,8 @@ def add_document(archive: Archive, doc_id: str, *, workdir: Path, secret: bool =
         signed_pdf=signed, signature=signature, ocr_engine="test",
     )
     if secret:
-        return archive.commit_vault(doc, Status.CLASSIFIED)
-    return archive.commit_open(doc)
+        return archive.commit_vault(doc, archive.stage_vault(doc, Status.CLASSIFIED))
+    return archive.commit_open(doc, archive.stage_open(doc))
 
 
 def index_catalog(home: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from test_archive_fixtures import new_archive, pdfa_source
+from tests.test_archive_fixtures import new_archive, pdfa_source
 
 from archive import Archive
 from archive.preflight import _header, preflight

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_archive_fixtures import (
+from tests.test_archive_fixtures import (
     OPEN_IDS,
     VAULT_IDS,
     add_document,

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
-from test_archive_fixtures import (
+from tests.test_archive_fixtures import (
     OPEN_IDS,
     ORGANISATION,
     PASSPHRASE,

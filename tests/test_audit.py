@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from test_archive_fixtures import (
+from tests.test_archive_fixtures import (
     OPEN_IDS,
     VAULT_IDS,
     audit,

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_archive_fixtures import OPEN_IDS, copy_home
+from tests.test_archive_fixtures import OPEN_IDS, copy_home
 
 from archive import Archive
 from archive.proofs import inclusion_bundle

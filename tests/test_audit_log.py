@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_archive_fixtures import OPEN_IDS, audit, cli, copy_home, new_archive, open_service
+from tests.test_archive_fixtures import OPEN_IDS, audit, cli, copy_home, new_archive, open_service
 
 from archive import Archive
 from archive.audit import audit_and_log, previous_audit_head
