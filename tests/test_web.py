@@ -120,6 +120,8 @@ def test_login_logout_and_a_stolen_cookie_after_logout(shared: tuple[Flask, WebH
     wrong = login(client, "luutru", "not-the-password", ip="10.0.0.1")
     assert wrong.status_code == 401
     assert "Sai tên đăng nhập hoặc mật khẩu" in wrong.get_data(as_text=True)
+    for _ in range(10):  # HEAD requests are not sign-in attempts
+        client.head("/login", environ_base={"REMOTE_ADDR": "10.0.0.1"})
     ok = login(client, "luutru", ip="10.0.0.1")
     assert ok.status_code == 302 and ok.headers["Location"] == "/"
     cookie = ok.headers["Set-Cookie"]
@@ -414,6 +416,26 @@ def test_document_page_files_and_history(shared: tuple[Flask, WebHome]) -> None:
     pdf = client.get(f"/d/{home.plan_id}/archival.pdf")
     assert pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
     assert hashlib.sha256(pdf.data).hexdigest() == row.archival_object
+
+
+def test_paging(web_home: WebHome, tmp_path: Path) -> None:
+    copy = copy_web_home(web_home, tmp_path)
+    app = _make_app(copy.home, search__page_size="1")
+    client = signed_in(app, "xem")
+
+    def hit_ids(**args: str) -> list[str]:
+        html = client.get("/", query_string={"q": "phuong", **args}).get_data(as_text=True)
+        return re.findall(r'class="hit-title"><a href="/d/([a-z2-7]+)"', html)
+
+    first, second = hit_ids(), hit_ids(page="2")
+    assert len(first) == len(second) == 1
+    assert {*first, *second} == {copy.plan_id, copy.hostile_id}
+    page = client.get("/", query_string={"q": "phuong"}).get_data(as_text=True)
+    assert 'href="/?q=phuong&amp;page=2" rel="next"' in page
+    assert 'aria-current="page">1<' in page and "rel=\"prev\"" not in page
+    beyond = client.get("/", query_string={"q": "phuong", "page": "3"})
+    assert beyond.status_code == 302 and beyond.headers["Location"] == "/?q=phuong&page=2"
+    app.extensions["sohoa"].close()
 
 
 def test_review_list_shows_flagged_documents(own: tuple[Flask, WebHome]) -> None:

@@ -36,7 +36,7 @@ def login() -> Any:
     target = safe_next(request.values.get("next"), url_for("docs.search"))
     if user() is not None:
         return redirect(target)
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("login.html", next=target, name="")
     s = state()
     name = request.form.get("name", "").strip().lower()[:64]
@@ -92,7 +92,7 @@ def language() -> Any:
 def account() -> Any:
     current = user()
     assert current is not None
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("account.html")
     s = state()
     old = request.form.get("current", "")[: MAX_PASSWORD + 1]

@@ -7,7 +7,16 @@ import io
 import time
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from markupsafe import Markup, escape
 
 from search import SearchQuery
@@ -22,6 +31,9 @@ from web.operations import latest_audit
 bp = Blueprint("docs", __name__)
 
 SORTS = ("relevance", "date_desc", "date_asc")
+# Facets the backend may return, the search parameter each sets, and its heading.
+FACET_PANELS = (("doc_type", "type", "search.facet_type"), ("year", "year", "search.facet_year"),
+                ("issuing_body", "body", "search.facet_body"))
 _BODIES_TTL = 60.0
 
 
@@ -91,10 +103,13 @@ def search() -> Any:
     pages = 0
     if results is not None and results.total:
         pages = min(1000, (results.total + results.page_size - 1) // results.page_size)
+        if page > pages:  # an old link after documents left, or a typed number
+            return redirect(link(page=pages))
     return render_template(
         "search.html", q=q, doc_type=doc_type, body=body, year=year, sort=sort, page=page,
         link=link, results=results, recent=recent, pages=pages, sorts=SORTS,
         doc_types=list(DOC_TYPES), bodies=_known_bodies(), snippet=safe_snippet,
+        facet_panels=[f for f in FACET_PANELS if results and results.facets.get(f[0])],
     )
 
 

@@ -4,6 +4,7 @@
 (function () {
   "use strict";
 
+  document.documentElement.classList.add("js");
   var form = document.getElementById("upload-form");
   if (!form || !window.FormData || !window.XMLHttpRequest || !window.fetch) {
     return;
