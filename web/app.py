@@ -157,7 +157,8 @@ def create_app(settings: Settings, *, testing: bool = False,
     def internal_error(exc: Exception) -> Any:
         if testing:
             raise exc
-        # Type only: an exception's message could quote a document.
+        # The page says nothing of the cause; the service log gets the type and traceback (the
+        # web process never holds classified content: the vault is not opened here).
         log.error("web.error", exc_info=True, error=type(exc).__name__)
         message = i18n.translate(getattr(g, "lang", settings.web.language), "error.500")
         return render_template("error.html", message=message, code=500), 500

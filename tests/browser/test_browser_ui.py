@@ -165,6 +165,7 @@ def test_upload_works_without_javascript(open_page: OpenPage, live_server: LiveS
     link = page.locator("#jobs tr.job-duplicate a")
     assert link.get_attribute("href") == f"/d/{live_server.home.plan_id}"
     assert_fits(page)
+    screenshot(page, "upload-nojs")
 
 
 def test_review_list_opens(open_page: OpenPage, live_server: LiveServer) -> None:
