@@ -165,22 +165,25 @@ def release(job: Job, areas: WorkAreas) -> None:
         fsync_dir(areas.processing)
 
 
+def overwrite(path: Path) -> None:
+    """Overwrite a file's bytes before it is unlinked: best effort on journaling and
+    copy-on-write filesystems, for files that may hold classified content."""
+    if not path.is_file() or path.is_symlink():
+        return
+    with open(path, "r+b") as fh:
+        remaining = path.stat().st_size
+        block = b"\0" * (1 << 20)
+        while remaining > 0:
+            n = min(remaining, len(block))
+            fh.write(block[:n])
+            remaining -= n
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def wipe_and_release(job: Job, areas: WorkAreas) -> None:
-    """For classified originals: overwrite before unlinking (best effort on journaling and
-    copy-on-write filesystems; the vault holds the encrypted copy)."""
-    job_dir = areas.processing / job.job_id
-    original = job_dir / ORIGINAL
-    if original.exists():
-        size = original.stat().st_size
-        with open(original, "r+b") as fh:
-            remaining = size
-            block = b"\0" * (1 << 20)
-            while remaining > 0:
-                n = min(remaining, len(block))
-                fh.write(block[:n])
-                remaining -= n
-            fh.flush()
-            os.fsync(fh.fileno())
+    """For classified originals (the vault holds the encrypted copy)."""
+    overwrite(areas.processing / job.job_id / ORIGINAL)
     release(job, areas)
 
 
@@ -198,8 +201,10 @@ def restore_from_quarantine(job: Job, areas: WorkAreas) -> Path:
 
 
 def discard_quarantined(job: Job, areas: WorkAreas) -> None:
-    """Remove a quarantined file for good (the decision is logged by the caller)."""
+    """Remove a quarantined file for good (the decision is logged by the caller). A failed scan
+    may be classified: its bytes are overwritten first."""
     q_dir = areas.quarantine / job.job_id
+    overwrite(q_dir / ORIGINAL)
     if q_dir.exists():
         shutil.rmtree(q_dir)
         fsync_dir(areas.quarantine)

@@ -473,15 +473,74 @@ def cmd_quarantine(args: argparse.Namespace, settings: Settings) -> int:
         service.close()
 
 
+# -- users --------------------------------------------------------------------------------------
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        text = sys.stdin.read()
+        # One trailing newline belongs to the pipe (`echo`), not to the password.
+        return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
+    if not sys.stdin.isatty():
+        raise SettingsError("give the password on standard input with --password-stdin")
+    first = getpass.getpass("Mật khẩu: ")
+    if getpass.getpass("Nhập lại: ") != first:
+        raise SettingsError("the two passwords differ")
+    return first
+
+
+@command("user")
+def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
+    from archive import Archive
+    from sohoa.accounts import Accounts
+
+    archive = Archive(settings.home)
+    archive.open()
+    accounts = Accounts(archive.catalog, archive.log)
+    actor = "cli"
+    try:
+        if args.user_command == "add":
+            user = accounts.add(args.name, args.role, _read_password(args),
+                                args.clearance or "none", actor=actor)
+            print(f"Đã tạo tài khoản {user.name} ({user.role.value}, "
+                  f"độ mật được tiếp cận: {user.clearance.label_vi})")
+        elif args.user_command == "passwd":
+            accounts.set_password(args.name, _read_password(args), actor=actor)
+            print(f"Đã đổi mật khẩu của {args.name}")
+        elif args.user_command in ("disable", "enable"):
+            accounts.set_disabled(args.name, args.user_command == "disable", actor=actor)
+            print(("Đã khóa" if args.user_command == "disable" else "Đã mở khóa")
+                  + f" tài khoản {args.name}")
+        elif args.user_command == "set":
+            user = accounts.set_role(args.name, args.role, args.clearance or "none", actor=actor)
+            print(f"{user.name}: {user.role.value}, {user.clearance.label_vi}")
+        else:  # list
+            users = accounts.list()
+            if args.json:
+                _print_json({"users": [u.to_json() for u in users]})
+            else:
+                for u in users:
+                    state = " (đã khóa)" if u.disabled else ""
+                    print(f"{u.name}\t{u.role.value}\t{u.clearance.value}{state}")
+        if args.user_command != "list":
+            archive.sign_tree_head()
+    finally:
+        archive.catalog.close()
+        archive.vault_catalog.close()
+    return 0
+
+
 # -- serve --------------------------------------------------------------------------------------
 
 @command("serve")
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from web import create_app
 
-    app = create_app(settings)
+    app = create_app(settings, start_workers=not args.no_workers)
     host = args.host or settings.web.host
     port = args.port or settings.web.port
+    if not app.extensions["sohoa"].archive.catalog.users():
+        print("Chưa có tài khoản nào: tạo bằng `sohoa user add TÊN --role admin "
+              "--password-stdin`", flush=True)
     print(f"Giao diện web: http://{host}:{port}/", flush=True)
     from werkzeug.serving import run_simple
 
@@ -566,6 +625,34 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="the web UI")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
+    p.add_argument("--no-workers", action="store_true",
+                   help="do not process uploads in this process (a `sohoa watch` does)")
+
+    # Options repeated after the sub-command (`sohoa user add NAME --home H`) must not reset
+    # what was given before it: argparse would overwrite them with the sub-parser's defaults.
+    nested = argparse.ArgumentParser(add_help=False)
+    nested.add_argument("--home", default=argparse.SUPPRESS)
+    nested.add_argument("--log-json", action="store_true", default=argparse.SUPPRESS)
+    nested.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS)
+    p = sub.add_parser("user", parents=[common], help="user accounts of the web UI")
+    users = p.add_subparsers(dest="user_command", required=True)
+    q = users.add_parser("add", parents=[nested], help="create an account")
+    q.add_argument("name")
+    q.add_argument("--role", required=True, choices=["viewer", "archivist", "officer", "admin"])
+    q.add_argument("--clearance", help="officers only: mat, toi_mat or tuyet_mat")
+    q.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    q = users.add_parser("passwd", parents=[nested], help="set a new password")
+    q.add_argument("name")
+    q.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    q = users.add_parser("set", parents=[nested], help="change role and clearance")
+    q.add_argument("name")
+    q.add_argument("--role", required=True, choices=["viewer", "archivist", "officer", "admin"])
+    q.add_argument("--clearance", help="officers only: mat, toi_mat or tuyet_mat")
+    for action in ("disable", "enable"):
+        q = users.add_parser(action, parents=[nested], help=f"{action} an account")
+        q.add_argument("name")
+    q = users.add_parser("list", parents=[nested], help="list accounts")
+    q.add_argument("--json", action="store_true")
     return parser
 
 

@@ -176,30 +176,35 @@ class Service:
                      source_label=source_label or str(path))
 
     def retry_quarantined(self, qid: str, actor: str = "system") -> Job:
-        """Send a quarantined file through the pipeline again (after a fix to the service)."""
+        """Send a quarantined file through the pipeline again (after a fix to the service).
+
+        The row shows "retrying" until the job ends: "retried" when it is archived, back to
+        "quarantined" (with the new reason) when it fails again."""
         row = self.archive.catalog.get_quarantine(qid)
         job = self.queue.get(qid)
         if row is None or job is None or row.state != "quarantined":
             raise NotFoundError(f"no quarantined file {qid}")
+        if Path(job.path) != self.areas.processing / job.job_id / "original":
+            raise NotFoundError(f"the job of quarantined file {qid} belongs to another home")
         restore_from_quarantine(job, self.areas)
-        self.archive.catalog.set_quarantine_state(qid, "retried")
         self.archive.log.append("quarantine_retry", doc_id=qid, actor=actor,
-                                reason_code=row.reason_code)
+                                reason_code=row.reason_code, sha256=row.sha256)
+        self.archive.catalog.set_quarantine_state(qid, "retrying")
         self.queue.requeue(qid)
         requeued = self.queue.get(qid)
         assert requeued is not None
         return requeued
 
     def discard_quarantined(self, qid: str, actor: str = "system") -> None:
-        """Delete a quarantined file for good; its hash and the decision stay in the log."""
+        """Delete a quarantined file for good; its hash, size and the decision stay in the log."""
         row = self.archive.catalog.get_quarantine(qid)
         job = self.queue.get(qid)
         if row is None or job is None or row.state != "quarantined":
             raise NotFoundError(f"no quarantined file {qid}")
-        discard_quarantined(job, self.areas)
-        self.archive.catalog.set_quarantine_state(qid, "discarded")
         self.archive.log.append("quarantine_discard", doc_id=qid, actor=actor,
-                                reason_code=row.reason_code, sha256=row.sha256)
+                                reason_code=row.reason_code, sha256=row.sha256, size=row.size)
+        self.archive.catalog.set_quarantine_state(qid, "discarded")
+        discard_quarantined(job, self.areas)
 
     # -- processing --------------------------------------------------------------------------
 
@@ -227,6 +232,14 @@ class Service:
         )
 
     def process(self, job: Job, ocr_jobs: int = 1) -> Outcome:
+        outcome = self._process(job, ocr_jobs)
+        if outcome.status not in ("queued", Status.QUARANTINED.value):
+            row = self.archive.catalog.get_quarantine(job.job_id)
+            if row is not None and row.state == "retrying":
+                self.archive.catalog.set_quarantine_state(job.job_id, "retried")
+        return outcome
+
+    def _process(self, job: Job, ocr_jobs: int) -> Outcome:
         started = time.monotonic()
         crash_point("claimed")
         finished = self._finish_if_committed(job)

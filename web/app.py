@@ -1,164 +1,206 @@
-"""Flask application factory and the open-archive views."""
+"""Flask application factory: security around every request, then the blueprints.
+
+Every page needs a signed-in user (only the login form, the language switch and static files do
+not); every POST carries the session's CSRF token; every response carries the security headers.
+Uploads are spooled under HOME/work, never in the system temp directory.
+"""
 
 from __future__ import annotations
 
-import io
-import re
+import atexit
+import os
 import secrets
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from flask import Flask, abort, g, render_template, request, send_file
-from markupsafe import Markup
+from flask import (
+    Flask,
+    Request,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.exceptions import HTTPException
 
-from search import SearchQuery
-from sohoa.errors import NotFoundError
+from sohoa.accounts import Accounts, Permission
+from sohoa.accounts import can as user_can
+from sohoa.logs import get_logger
 from sohoa.settings import Settings
+from web import i18n
+from web.context import WebState, lang, user, wants_json
+from web.history import EventIndex
+from web.operations import AuditRunner, IngestWorkers
+from web.security import LoginLimiter, apply_headers, check_csrf, csrf_token, safe_next
+from web.sessions import SessionStore
 
-_DOC_ID = re.compile(r"^[a-z2-7]{10,64}$")
+log = get_logger(__name__)
 
-DOC_TYPE_VI = {
-    "nghi_quyet": "Nghị quyết", "quyet_dinh": "Quyết định", "chi_thi": "Chỉ thị",
-    "ket_luan": "Kết luận", "ke_hoach": "Kế hoạch", "huong_dan": "Hướng dẫn",
-    "thong_bao": "Thông báo", "bao_cao": "Báo cáo", "to_trinh": "Tờ trình",
-    "chuong_trinh": "Chương trình", "quy_dinh": "Quy định", "quy_che": "Quy chế",
-    "cong_van": "Công văn", "bien_ban": "Biên bản", "giay_moi": "Giấy mời",
-}
-
-
-def vn_date(iso: str) -> str:
-    """2025-08-15 -> 15/08/2025 (Vietnamese order)."""
-    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", iso or "")
-    return f"{m.group(3)}/{m.group(2)}/{m.group(1)}" if m else (iso or "")
+PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static"}
+LANG_COOKIE = "sohoa_lang"
 
 
-def create_app(settings: Settings, *, testing: bool = False) -> Flask:
+class _SpoolingRequest(Request):
+    """Multipart bodies over 500 KB go to an unnamed file in HOME/work/uploads (not /tmp)."""
+
+    spool_dir: Path | None = None
+
+    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
+                         filename: str | None = None,
+                         content_length: int | None = None) -> IO[bytes]:
+        if total_content_length is not None and total_content_length <= 500 * 1024:
+            import io
+
+            return io.BytesIO()
+        return tempfile.TemporaryFile("wb+", dir=self.spool_dir)  # noqa: SIM115
+
+
+def create_app(settings: Settings, *, testing: bool = False,
+               start_workers: bool | None = None) -> Flask:
+    """The web UI over one home. Background workers process uploads unless `testing` (or
+    `start_workers=False`, when a `sohoa watch` elsewhere does the work)."""
     from sohoa.pipeline import Service
 
+    service = Service(settings).open()
+    home = settings.home
+    spool = home / "work" / "uploads"
+    spool.mkdir(parents=True, exist_ok=True)
+
+    class SpoolingRequest(_SpoolingRequest):
+        spool_dir = spool
+
     app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.request_class = SpoolingRequest
     app.config.update(
         TESTING=testing,
-        SECRET_KEY=_secret_key(settings.home),
+        SECRET_KEY=_secret_key(home),
         MAX_CONTENT_LENGTH=settings.web.max_upload_mb * 1024 * 1024,
+        SESSION_COOKIE_NAME="__Host-sohoa" if settings.web.secure_cookies else "sohoa",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.web.secure_cookies,
+        SESSION_COOKIE_PATH="/",
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+        JSON_AS_ASCII=False,
     )
-    service = Service(settings).open()
-    app.extensions["sohoa"] = service
     app.jinja_env.autoescape = True
-    app.jinja_env.filters["vn_date"] = vn_date
-    app.jinja_env.filters["doc_type_vi"] = lambda code: DOC_TYPE_VI.get(code, code or "")
+    sessions = SessionStore(home / "sessions.db")
+    sessions.create_schema()
+    workers_on = (not testing) if start_workers is None else start_workers
+    web_state = WebState(
+        settings=settings,
+        service=service,
+        accounts=Accounts(service.archive.catalog, service.archive.log),
+        sessions=sessions,
+        limiter=LoginLimiter(settings.web.login_attempts_per_minute),
+        events=EventIndex(service.archive.log.path),
+        audits=AuditRunner(service),
+        workers=IngestWorkers(service) if workers_on else None,
+    )
+    app.extensions["sohoa"] = service
+    app.extensions["sohoa_web"] = web_state
+
+    from web.views_admin import bp as admin_bp
+    from web.views_auth import bp as auth_bp
+    from web.views_docs import bp as docs_bp
+    from web.views_ingest import bp as ingest_bp
+
+    for bp in (auth_bp, docs_bp, ingest_bp, admin_bp):
+        app.register_blueprint(bp)
+
+    @app.before_request
+    def load_request_state() -> Any:
+        cookie_lang = request.cookies.get(LANG_COOKIE, "")
+        g.lang = cookie_lang if cookie_lang in i18n.LANGUAGES else settings.web.language
+        g.user = None
+        sid = session.get("sid")
+        if isinstance(sid, str):
+            row = sessions.get(sid)
+            found = web_state.accounts.current(row.user, row.tag) if row else None
+            if found is None:
+                sessions.delete(sid)
+                session.pop("sid", None)
+                g.session_ended = True
+            else:
+                g.user = found
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            check_csrf(request)
+        if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
+            if getattr(g, "session_ended", False):
+                flash(i18n.translate(g.lang, "login.expired"), "info")
+            if wants_json():
+                return jsonify({"error": "login required"}), 401
+            target = request.full_path if request.query_string else request.path
+            return redirect(url_for("auth.login", next=target))
+        return None
 
     @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-        )
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        return response
+    def headers(response: Any) -> Any:
+        return apply_headers(response, tls=settings.web.secure_cookies)
 
-    @app.get("/")
-    def search_page():  # type: ignore[no-untyped-def]
-        text = request.args.get("q", "")[: settings.search.max_query_chars]
-        doc_type = request.args.get("type", "")
-        sort = request.args.get("sort", "relevance")
-        if sort not in ("relevance", "date_desc", "date_asc"):
-            sort = "relevance"
-        try:
-            page = max(1, min(1000, int(request.args.get("page", "1"))))
-        except ValueError:
-            page = 1
-        results = None
-        if text.strip() or doc_type:
-            results = service.index.search(SearchQuery(
-                text=text, doc_type=doc_type, sort=sort, page=page,
-                page_size=settings.search.page_size,
-            ))
-        return render_template("search.html", q=text, results=results, doc_type=doc_type,
-                               sort=sort, page=page, doc_types=DOC_TYPE_VI,
-                               snippet=lambda html_text: Markup(html_text))  # noqa: S704
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        code = exc.code or 500
+        key = f"error.{code}" if code in (400, 403, 404, 405, 413, 429) else "error.500"
+        message = i18n.translate(getattr(g, "lang", settings.web.language), key,
+                                 mb=settings.web.max_upload_mb)
+        if wants_json():
+            return jsonify({"error": message}), code
+        return render_template("error.html", message=message, code=code), code
 
-    @app.get("/d/<doc_id>")
-    def document_page(doc_id: str):  # type: ignore[no-untyped-def]
-        row, record = _open_document(service, doc_id)
-        return render_template("document.html", row=row, record=record,
-                               meta=record.get("metadata", {}))
-
-    @app.get("/d/<doc_id>/original")
-    def download_original(doc_id: str):  # type: ignore[no-untyped-def]
-        row, record = _open_document(service, doc_id)
-        path = service.archive.store.path_of(row.original_object)
-        ext = {"pdf": ".pdf", "tiff": ".tif", "jpeg": ".jpg", "png": ".png"}.get(
-            record["original"].get("kind", ""), "")
-        return send_file(path, as_attachment=True, download_name=f"{doc_id}-goc{ext}",
-                         mimetype="application/octet-stream")
-
-    @app.get("/d/<doc_id>/archival.pdf")
-    def download_archival(doc_id: str):  # type: ignore[no-untyped-def]
-        row, _ = _open_document(service, doc_id)
-        path = service.archive.store.path_of(row.archival_object)
-        return send_file(path, as_attachment=request.args.get("dl") == "1",
-                         download_name=f"{doc_id}.pdf", mimetype="application/pdf")
-
-    @app.get("/d/<doc_id>/page/<int:number>.png")
-    def page_image(doc_id: str, number: int):  # type: ignore[no-untyped-def]
-        row, _ = _open_document(service, doc_id)
-        if not 1 <= number <= max(1, row.pages):
-            abort(404)
-        png = _render_page(service.archive.store.path_of(row.archival_object), number)
-        return send_file(io.BytesIO(png), mimetype="image/png", max_age=3600)
-
-    @app.errorhandler(404)
-    def not_found(_error):  # type: ignore[no-untyped-def]
-        return render_template("error.html", message="Không tìm thấy tài liệu."), 404
-
-    @app.errorhandler(413)
-    def too_large(_error):  # type: ignore[no-untyped-def]
-        return render_template("error.html", message="Tệp quá lớn."), 413
+    @app.errorhandler(Exception)
+    def internal_error(exc: Exception) -> Any:
+        if testing:
+            raise exc
+        # The page says nothing of the cause; the service log gets the type and traceback (the
+        # web process never holds classified content: the vault is not opened here).
+        log.error("web.error", exc_info=True, error=type(exc).__name__)
+        message = i18n.translate(getattr(g, "lang", settings.web.language), "error.500")
+        return render_template("error.html", message=message, code=500), 500
 
     @app.context_processor
-    def inject() -> dict[str, Any]:
-        return {"nonce": getattr(g, "nonce", "")}
+    def template_globals() -> dict[str, Any]:
+        current = user()
+        language = lang()
+        return {
+            "user": current,
+            "lang": language,
+            "_": lambda key, **values: i18n.translate(language, key, **values),
+            "csrf_token": csrf_token,
+            "can": lambda permission: user_can(current, Permission(permission)),
+            "fmt_date": i18n.fmt_date,
+            "fmt_dt": i18n.fmt_datetime,
+            "fmt_epoch": i18n.fmt_epoch,
+            "fmt_num": lambda value, decimals=0: i18n.fmt_number(language, value, decimals),
+            "fmt_size": lambda size: i18n.fmt_size(language, size),
+            "doc_type_label": lambda code: i18n.doc_type_label(language, code),
+            "reason_label": lambda code, fallback="": i18n.reason_label(language, code, fallback),
+            "endpoint": request.endpoint or "",
+        }
 
+    if web_state.workers is not None:
+        web_state.workers.start()
+        atexit.register(web_state.workers.stop, 5.0)
     return app
-
-
-def _open_document(service: Any, doc_id: str) -> tuple[Any, dict[str, Any]]:
-    """Only open documents; anything else (classified, unknown, malformed id) is "not found"."""
-    if not _DOC_ID.match(doc_id):
-        abort(404)
-    try:
-        row = service.archive.get_open(doc_id)
-        return row, service.archive.open_record(row)
-    except NotFoundError:
-        abort(404)
-
-
-def _render_page(pdf_path: Path, number: int, width_px: int = 1100) -> bytes:
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(str(pdf_path))
-    try:
-        page = doc[number - 1]
-        width_pt, _ = page.get_size()
-        bitmap = page.render(scale=width_px / width_pt)
-        out = io.BytesIO()
-        bitmap.to_pil().convert("RGB").save(out, format="PNG", optimize=True)
-        return out.getvalue()
-    finally:
-        doc.close()
 
 
 def _secret_key(home: Path) -> bytes:
     path = home / "web-secret.key"
-    if not path.exists():
-        import os
-
+    try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(32))
+    except FileExistsError:
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(secrets.token_bytes(32))
+        fh.flush()
+        os.fsync(fh.fileno())
     return path.read_bytes()
+
+
+def safe_redirect(target: str | None, default: str) -> Any:
+    return redirect(safe_next(target, default))

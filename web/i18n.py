@@ -1,0 +1,704 @@
+"""Every string the web UI shows, in Vietnamese (default) and English, plus number and date
+formats. Templates call `_(KEY)`; a test checks both languages have the same keys and that
+every key a template uses exists.
+
+Dates are shown the Vietnamese way, dd/mm/yyyy, in both languages; times in Vietnam's time
+(UTC+7, no daylight saving).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+LANGUAGES = ("vi", "en")
+VN_TZ = timezone(timedelta(hours=7), "ICT")
+
+VI: dict[str, str] = {
+    "app.name": "Lưu trữ số",
+    "app.footer": "sohoa · Số hóa và lưu trữ văn bản",
+    "app.skip": "Bỏ qua tới nội dung",
+    "nav.label": "Điều hướng chính",
+    "nav.search": "Tra cứu",
+    "nav.upload": "Tải lên",
+    "nav.review": "Xét duyệt",
+    "nav.ingest": "Tiếp nhận",
+    "nav.dashboard": "Tổng quan",
+    "nav.audit": "Kiểm tra",
+    "nav.export": "Xuất gói",
+    "nav.users": "Tài khoản",
+    "nav.account": "Mật khẩu",
+    "nav.logout": "Đăng xuất",
+    "nav.signed_in_as": "Đăng nhập: {name} ({role})",
+    "lang.switch": "English",
+    "lang.switch_label": "Chuyển sang tiếng Anh",
+    "role.viewer": "người xem",
+    "role.archivist": "lưu trữ viên",
+    "role.officer": "cán bộ bảo mật",
+    "role.admin": "quản trị",
+    "secrecy.none": "Thường",
+    "secrecy.mat": "MẬT",
+    "secrecy.toi_mat": "TỐI MẬT",
+    "secrecy.tuyet_mat": "TUYỆT MẬT",
+    # login and account
+    "login.title": "Đăng nhập",
+    "login.name": "Tên đăng nhập",
+    "login.password": "Mật khẩu",
+    "login.submit": "Đăng nhập",
+    "login.failed": "Sai tên đăng nhập hoặc mật khẩu.",
+    "login.limited": "Quá nhiều lần đăng nhập sai. Thử lại sau {seconds} giây.",
+    "login.expired": "Phiên làm việc đã kết thúc. Vui lòng đăng nhập lại.",
+    "logout.done": "Đã đăng xuất.",
+    "account.title": "Đổi mật khẩu",
+    "account.current": "Mật khẩu hiện tại",
+    "account.new": "Mật khẩu mới (ít nhất {n} ký tự)",
+    "account.confirm": "Nhập lại mật khẩu mới",
+    "account.submit": "Đổi mật khẩu",
+    "account.wrong": "Mật khẩu hiện tại không đúng.",
+    "account.mismatch": "Hai mật khẩu mới không giống nhau.",
+    "account.too_short": "Mật khẩu mới phải có ít nhất {n} ký tự.",
+    "account.changed": "Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.",
+    # errors
+    "error.title": "Lỗi",
+    "error.400": "Biểu mẫu không hợp lệ hoặc đã hết hạn. Hãy tải lại trang và thử lại.",
+    "error.403": "Bạn không có quyền dùng chức năng này.",
+    "error.404": "Không tìm thấy.",
+    "error.405": "Thao tác không được hỗ trợ.",
+    "error.413": "Tệp quá lớn (tối đa {mb} MB).",
+    "error.429": "Quá nhiều yêu cầu. Thử lại sau.",
+    "error.500": "Đã có lỗi. Lỗi đã được ghi lại; hãy thử lại sau.",
+    "error.back": "Về trang tra cứu",
+    # search
+    "search.title": "Tra cứu",
+    "search.label": "Tìm văn bản",
+    "search.placeholder": "Ví dụ: cải cách hành chính, 27-KH/ĐU",
+    "search.submit": "Tìm",
+    "search.filters": "Bộ lọc",
+    "search.type": "Loại văn bản",
+    "search.type_any": "Mọi loại văn bản",
+    "search.year": "Năm ban hành",
+    "search.body": "Cơ quan ban hành",
+    "search.body_any": "Mọi cơ quan",
+    "search.sort": "Sắp xếp",
+    "search.sort.relevance": "Phù hợp nhất",
+    "search.sort.date_desc": "Mới nhất",
+    "search.sort.date_asc": "Cũ nhất",
+    "search.count": "{n} kết quả",
+    "search.fuzzy": "(tìm gần đúng)",
+    "search.none": "Không có văn bản nào phù hợp. Hãy thử từ khác, có hoặc không dấu.",
+    "search.facet_type": "Theo loại văn bản",
+    "search.facet_body": "Theo cơ quan ban hành",
+    "search.facet_year": "Theo năm",
+    "search.active": "Đang lọc",
+    "search.remove_filter": "Bỏ lọc: {label}",
+    "search.clear": "Xóa bộ lọc",
+    "search.number": "Số {n}",
+    "search.recent": "Văn bản mới lưu trữ",
+    "search.empty_archive": "Kho chưa có văn bản nào. Hãy tải lên bản quét đầu tiên.",
+    "pager.label": "Trang kết quả",
+    "pager.prev": "« Trang trước",
+    "pager.next": "Trang sau »",
+    "pager.page": "Trang {n}",
+    # document
+    "doc.untitled": "Văn bản",
+    "doc.number": "số {n}",
+    "doc.pages_label": "Trang văn bản",
+    "doc.page": "Trang {n}",
+    "doc.page_confidence": "độ tin cậy OCR {c}%",
+    "doc.facts": "Thông tin văn bản",
+    "doc.type": "Loại văn bản",
+    "doc.number_symbol": "Số, ký hiệu",
+    "doc.date": "Ngày ban hành",
+    "doc.body": "Cơ quan ban hành",
+    "doc.signer": "Người ký",
+    "doc.secrecy": "Độ mật",
+    "doc.pages": "Số trang",
+    "doc.file_name": "Tên tệp gốc",
+    "doc.received": "Ngày tiếp nhận",
+    "doc.archived": "Ngày lưu trữ",
+    "doc.ocr": "Nhận dạng chữ (OCR)",
+    "doc.ocr_mean": "Độ tin cậy trung bình",
+    "doc.ocr_engine": "Công cụ",
+    "doc.review": "Cần xét duyệt",
+    "doc.integrity": "Toàn vẹn",
+    "doc.signature": "Chữ ký số",
+    "doc.signer_cert": "Ký bởi",
+    "doc.signed_at": "Thời điểm ký",
+    "doc.sha_original": "SHA-256 bản gốc",
+    "doc.sha_archival": "SHA-256 bản lưu trữ (PDF/A)",
+    "doc.audit": "Kiểm tra toàn vẹn",
+    "doc.audit.never": "Chưa kiểm tra lần nào.",
+    "doc.audit.ok": "Không có vấn đề (lần kiểm tra {at}).",
+    "doc.audit.problems": "Có vấn đề ở lần kiểm tra {at}:",
+    "doc.history": "Lịch sử",
+    "doc.history_none": "Chưa có sự kiện.",
+    "doc.downloads": "Tải về",
+    "doc.view_pdf": "Xem PDF/A đã ký",
+    "doc.download_pdf": "Tải PDF/A đã ký",
+    "doc.download_original": "Tải bản gốc",
+    "doc.classified_title": "Tài liệu mật",
+    "doc.classified_note": (
+        "Nội dung tài liệu mật được mã hóa trong kho mật. Mọi lần truy cập đều được ghi "
+        "nhật ký."
+    ),
+    "doc.status": "Trạng thái",
+    "sig.valid": "Hợp lệ",
+    "sig.unsigned": "Chưa ký",
+    "sig.broken": "Bị hỏng (tệp đã bị sửa sau khi ký)",
+    "sig.partial-coverage": "Không phủ toàn bộ tệp",
+    "sig.untrusted": "Chứng thư không được tin cậy",
+    "sig.invalid": "Không hợp lệ",
+    "status.archived": "Đã lưu trữ",
+    "status.classified": "Tài liệu mật, đã đưa vào kho mật",
+    "status.held": "TUYỆT MẬT, tạm giữ chờ cán bộ quyết định",
+    "status.duplicate": "Trùng với văn bản đã có",
+    "status.quarantined": "Cách ly",
+    "status.queued": "Đang chờ xử lý",
+    "status.processing": "Đang xử lý",
+    "status.retry": "Đang chờ thử lại",
+    "status.error": "Lỗi",
+    "event.init": "Khởi tạo kho",
+    "event.upload": "Tải lên",
+    "event.archive": "Lưu trữ và ký số",
+    "event.vault": "Đưa vào kho mật",
+    "event.hold": "Tạm giữ (TUYỆT MẬT)",
+    "event.duplicate": "Nhận bản trùng",
+    "event.quarantine": "Cách ly",
+    "event.quarantine_retry": "Thử xử lý lại",
+    "event.quarantine_discard": "Hủy tệp cách ly",
+    "event.access": "Truy cập tài liệu mật",
+    "event.review": "Xét duyệt",
+    "event.correct": "Sửa thông tin",
+    "event.declassify": "Giải mật",
+    "event.reclassify": "Đổi độ mật",
+    "event.audit": "Kiểm tra toàn vẹn",
+    "event.login": "Đăng nhập",
+    "event.by": "bởi {actor}",
+    "event.denied": "bị từ chối",
+    "review_reason.low_ocr_confidence": "Độ tin cậy OCR thấp (trang {pages})",
+    "review_reason.secrecy_uncertain": "Chưa chắc về độ mật",
+    "review_reason.no_text": "Không nhận dạng được chữ",
+    # review, export
+    "review.title": "Hàng chờ xét duyệt",
+    "review.intro": (
+        "Văn bản cần người kiểm tra lại độ mật hoặc thông tin. (Sửa và xác nhận sẽ có ở "
+        "bước sau.)"
+    ),
+    "review.none": "Không có văn bản nào chờ xét duyệt.",
+    "review.document": "Văn bản",
+    "review.reasons": "Lý do",
+    "review.confidence": "OCR",
+    "review.received": "Tiếp nhận",
+    "export.title": "Xuất gói tài liệu mật",
+    "export.intro": (
+        "Chọn tài liệu mật và người nhận để tải về gói đã mã hóa. Chức năng này sẽ có cùng "
+        "kho mật."
+    ),
+    # upload
+    "upload.title": "Tải lên bản quét",
+    "upload.intro": (
+        "Tệp PDF, TIFF, JPEG hoặc PNG, tối đa {mb} MB mỗi lần. Văn bản được nhận dạng, "
+        "phân loại độ mật, ký số và lưu trữ tự động."
+    ),
+    "upload.drop": "Kéo thả tệp vào đây hoặc bấm để chọn tệp",
+    "upload.files": "Chọn tệp",
+    "upload.submit": "Tải lên",
+    "upload.progress": "Đang gửi tệp",
+    "upload.none": "Chưa chọn tệp nào.",
+    "upload.empty": "Tệp rỗng: {name}",
+    "upload.failed": "Không gửi được tệp. Hãy thử lại.",
+    "upload.jobs": "Tệp đã gửi",
+    "upload.name": "Tệp",
+    "upload.state": "Trạng thái",
+    "upload.open": "Mở văn bản",
+    "upload.workers_down": "Bộ xử lý nền đang không chạy: tệp sẽ chờ trong hàng đợi.",
+    # ingest status
+    "ingest.title": "Tình trạng tiếp nhận",
+    "ingest.queue": "Hàng đợi",
+    "ingest.queued": "Đang chờ",
+    "ingest.processing": "Đang xử lý",
+    "ingest.done": "Đã xong",
+    "ingest.rate": "Tốc độ giờ qua: {n} trang/phút",
+    "ingest.workers": "Bộ xử lý nền",
+    "ingest.workers_on": "đang chạy",
+    "ingest.workers_off": "không chạy trong tiến trình web",
+    "ingest.recent": "Tệp gần đây",
+    "ingest.when": "Thời điểm",
+    "ingest.classified_name": "(tài liệu mật)",
+    "ingest.quarantine": "Khu cách ly",
+    "ingest.quarantine_none": "Không có tệp nào bị cách ly.",
+    "ingest.reason": "Lý do",
+    "ingest.size": "Dung lượng",
+    "ingest.retry": "Xử lý lại",
+    "ingest.discard": "Hủy tệp",
+    "ingest.discard_confirm": "Tôi xác nhận hủy tệp này",
+    "ingest.retried": "Đã đưa tệp vào hàng đợi để xử lý lại.",
+    "ingest.discarded": "Đã hủy tệp. Quyết định và mã băm được ghi trong nhật ký.",
+    "ingest.need_confirm": "Hãy đánh dấu ô xác nhận trước khi hủy.",
+    "ingest.retrying": "đang xử lý lại",
+    "reason.corrupt": "Tệp hỏng",
+    "reason.encrypted": "Tệp được mã hóa hoặc có mật khẩu",
+    "reason.empty": "Tệp rỗng",
+    "reason.unsupported": "Định dạng không hỗ trợ",
+    "reason.truncated": "Tệp bị cắt cụt",
+    "reason.too_large": "Tệp quá lớn",
+    "reason.too_many_pages": "Quá nhiều trang",
+    "reason.image_too_large": "Ảnh quá lớn",
+    "reason.no_pages": "Không có trang nào",
+    "reason.javascript": "PDF chứa mã JavaScript",
+    "reason.embedded_files": "PDF chứa tệp đính kèm",
+    "reason.ocr_failed": "Nhận dạng chữ thất bại",
+    "reason.ocr_timeout": "Nhận dạng chữ quá thời gian",
+    "reason.pdfa_failed": "Không tạo được PDF/A",
+    "reason.sign_failed": "Ký số thất bại",
+    "reason.internal_error": "Lỗi nội bộ",
+    # audit
+    "audit.title": "Kiểm tra toàn vẹn",
+    "audit.intro": (
+        "Băm lại mọi đối tượng đã lưu, kiểm tra chữ ký của từng PDF/A, chuỗi nhật ký sự "
+        "kiện và chỉ mục tìm kiếm."
+    ),
+    "audit.run": "Chạy kiểm tra",
+    "audit.running": "Đang kiểm tra… Trang sẽ tự cập nhật.",
+    "audit.started": "Đã bắt đầu kiểm tra.",
+    "audit.already": "Một lần kiểm tra đang chạy.",
+    "audit.failed": "Lần kiểm tra vừa rồi bị lỗi ({error}).",
+    "audit.latest": "Lần kiểm tra gần nhất",
+    "audit.never": "Chưa có báo cáo kiểm tra.",
+    "audit.ok": "Không phát hiện vấn đề.",
+    "audit.problems": "{n} vấn đề",
+    "audit.at": "Thời điểm",
+    "audit.documents": "Tài liệu",
+    "audit.checked": "Đối tượng đã băm",
+    "audit.events": "Sự kiện trong nhật ký",
+    "audit.seconds": "Thời gian (giây)",
+    "audit.kind": "Loại",
+    "audit.detail": "Chi tiết",
+    # dashboard
+    "dash.title": "Tổng quan",
+    "dash.documents": "Văn bản đã số hóa",
+    "dash.pages": "Số trang",
+    "dash.signed": "Tỷ lệ đã ký số",
+    "dash.time": "Thời gian xử lý trung bình",
+    "dash.time_value": "{doc} giây/văn bản · {page} giây/trang",
+    "dash.review": "Chờ xét duyệt",
+    "dash.quarantine": "Bị cách ly",
+    "dash.duplicates": "Bản trùng",
+    "dash.queue": "Trong hàng đợi",
+    "dash.classified": "Tài liệu mật (kho mật)",
+    "dash.classified_review": "Tài liệu mật chờ xét duyệt",
+    "dash.by_month": "Theo tháng",
+    "dash.chart_docs": "Số văn bản lưu trữ theo tháng",
+    "dash.chart_signed": "Tỷ lệ ký số theo tháng (%)",
+    "dash.chart_time": "Giây xử lý mỗi trang theo tháng",
+    "dash.month": "Tháng",
+    "dash.none": "Chưa có số liệu.",
+    # users
+    "users.title": "Tài khoản người dùng",
+    "users.name": "Tên đăng nhập",
+    "users.role": "Vai trò",
+    "users.clearance": "Được tiếp cận",
+    "users.created": "Ngày tạo",
+    "users.state": "Tình trạng",
+    "users.active": "Đang dùng",
+    "users.disabled": "Đã khóa",
+    "users.disable": "Khóa",
+    "users.enable": "Mở khóa",
+    "users.add": "Thêm tài khoản",
+    "users.password": "Mật khẩu ban đầu (ít nhất {n} ký tự)",
+    "users.added": "Đã tạo tài khoản {name}.",
+    "users.updated": "Đã cập nhật tài khoản {name}.",
+    "users.self": "Không thể tự khóa tài khoản của mình.",
+    "users.cli": (
+        "Trên máy chủ: sohoa user add TÊN --role VAI_TRÒ [--clearance MỨC] "
+        "--password-stdin"
+    ),
+}
+
+EN: dict[str, str] = {
+    "app.name": "Digital archive",
+    "app.footer": "sohoa · Document digitization and archive",
+    "app.skip": "Skip to content",
+    "nav.label": "Main navigation",
+    "nav.search": "Search",
+    "nav.upload": "Upload",
+    "nav.review": "Review",
+    "nav.ingest": "Ingest",
+    "nav.dashboard": "Dashboard",
+    "nav.audit": "Audit",
+    "nav.export": "Export",
+    "nav.users": "Users",
+    "nav.account": "Password",
+    "nav.logout": "Sign out",
+    "nav.signed_in_as": "Signed in: {name} ({role})",
+    "lang.switch": "Tiếng Việt",
+    "lang.switch_label": "Switch to Vietnamese",
+    "role.viewer": "viewer",
+    "role.archivist": "archivist",
+    "role.officer": "security officer",
+    "role.admin": "administrator",
+    "secrecy.none": "Not classified",
+    "secrecy.mat": "MẬT (confidential)",
+    "secrecy.toi_mat": "TỐI MẬT (secret)",
+    "secrecy.tuyet_mat": "TUYỆT MẬT (top secret)",
+    "login.title": "Sign in",
+    "login.name": "User name",
+    "login.password": "Password",
+    "login.submit": "Sign in",
+    "login.failed": "Wrong user name or password.",
+    "login.limited": "Too many failed sign-ins. Try again in {seconds} seconds.",
+    "login.expired": "Your session has ended. Please sign in again.",
+    "logout.done": "Signed out.",
+    "account.title": "Change password",
+    "account.current": "Current password",
+    "account.new": "New password (at least {n} characters)",
+    "account.confirm": "New password again",
+    "account.submit": "Change password",
+    "account.wrong": "The current password is wrong.",
+    "account.mismatch": "The two new passwords differ.",
+    "account.too_short": "The new password needs at least {n} characters.",
+    "account.changed": "Password changed. Your other sessions have ended.",
+    "error.title": "Error",
+    "error.400": "The form is invalid or has expired. Reload the page and try again.",
+    "error.403": "You are not allowed to use this function.",
+    "error.404": "Not found.",
+    "error.405": "This action is not supported.",
+    "error.413": "The file is too large (at most {mb} MB).",
+    "error.429": "Too many requests. Try again later.",
+    "error.500": "Something went wrong. It has been logged; please try again later.",
+    "error.back": "Back to search",
+    "search.title": "Search",
+    "search.label": "Search documents",
+    "search.placeholder": "e.g. cải cách hành chính, 27-KH/ĐU",
+    "search.submit": "Search",
+    "search.filters": "Filters",
+    "search.type": "Document type",
+    "search.type_any": "Any document type",
+    "search.year": "Year issued",
+    "search.body": "Issuing body",
+    "search.body_any": "Any body",
+    "search.sort": "Sort",
+    "search.sort.relevance": "Most relevant",
+    "search.sort.date_desc": "Newest first",
+    "search.sort.date_asc": "Oldest first",
+    "search.count": "{n} results",
+    "search.fuzzy": "(approximate matches)",
+    "search.none": "No document matches. Try other words, with or without diacritics.",
+    "search.facet_type": "By document type",
+    "search.facet_body": "By issuing body",
+    "search.facet_year": "By year",
+    "search.active": "Filtered by",
+    "search.remove_filter": "Remove filter: {label}",
+    "search.clear": "Clear filters",
+    "search.number": "No. {n}",
+    "search.recent": "Recently archived",
+    "search.empty_archive": "The archive is empty. Upload the first scan.",
+    "pager.label": "Result pages",
+    "pager.prev": "« Previous",
+    "pager.next": "Next »",
+    "pager.page": "Page {n}",
+    "doc.untitled": "Document",
+    "doc.number": "no. {n}",
+    "doc.pages_label": "Document pages",
+    "doc.page": "Page {n}",
+    "doc.page_confidence": "OCR confidence {c}%",
+    "doc.facts": "Document details",
+    "doc.type": "Document type",
+    "doc.number_symbol": "Number and symbol",
+    "doc.date": "Date issued",
+    "doc.body": "Issuing body",
+    "doc.signer": "Signed by",
+    "doc.secrecy": "Classification",
+    "doc.pages": "Pages",
+    "doc.file_name": "Original file name",
+    "doc.received": "Received",
+    "doc.archived": "Archived",
+    "doc.ocr": "Text recognition (OCR)",
+    "doc.ocr_mean": "Mean confidence",
+    "doc.ocr_engine": "Engine",
+    "doc.review": "Needs review",
+    "doc.integrity": "Integrity",
+    "doc.signature": "Digital signature",
+    "doc.signer_cert": "Signed by",
+    "doc.signed_at": "Signed at",
+    "doc.sha_original": "SHA-256 of the original",
+    "doc.sha_archival": "SHA-256 of the archival copy (PDF/A)",
+    "doc.audit": "Integrity audit",
+    "doc.audit.never": "Never audited.",
+    "doc.audit.ok": "No problem (audit of {at}).",
+    "doc.audit.problems": "Problems found by the audit of {at}:",
+    "doc.history": "History",
+    "doc.history_none": "No events yet.",
+    "doc.downloads": "Downloads",
+    "doc.view_pdf": "View the signed PDF/A",
+    "doc.download_pdf": "Download the signed PDF/A",
+    "doc.download_original": "Download the original",
+    "doc.classified_title": "Classified document",
+    "doc.classified_note": (
+        "The content of classified documents is encrypted in the vault. Every access is "
+        "logged."
+    ),
+    "doc.status": "Status",
+    "sig.valid": "Valid",
+    "sig.unsigned": "Not signed",
+    "sig.broken": "Broken (the file changed after signing)",
+    "sig.partial-coverage": "Does not cover the whole file",
+    "sig.untrusted": "Certificate not trusted",
+    "sig.invalid": "Invalid",
+    "status.archived": "Archived",
+    "status.classified": "Classified: moved to the vault",
+    "status.held": "TUYỆT MẬT: held for an officer's decision",
+    "status.duplicate": "Duplicate of an archived document",
+    "status.quarantined": "Quarantined",
+    "status.queued": "Waiting",
+    "status.processing": "Processing",
+    "status.retry": "Waiting to retry",
+    "status.error": "Error",
+    "event.init": "Archive created",
+    "event.upload": "Uploaded",
+    "event.archive": "Archived and signed",
+    "event.vault": "Moved to the vault",
+    "event.hold": "Held (TUYỆT MẬT)",
+    "event.duplicate": "Duplicate received",
+    "event.quarantine": "Quarantined",
+    "event.quarantine_retry": "Retried",
+    "event.quarantine_discard": "Quarantined file discarded",
+    "event.access": "Classified record accessed",
+    "event.review": "Reviewed",
+    "event.correct": "Details corrected",
+    "event.declassify": "Declassified",
+    "event.reclassify": "Classification changed",
+    "event.audit": "Integrity audit",
+    "event.login": "Signed in",
+    "event.by": "by {actor}",
+    "event.denied": "denied",
+    "review_reason.low_ocr_confidence": "Low OCR confidence (page {pages})",
+    "review_reason.secrecy_uncertain": "Classification uncertain",
+    "review_reason.no_text": "No text recognised",
+    "review.title": "Review queue",
+    "review.intro": (
+        "Documents whose classification or details a person should check. (Correcting and "
+        "confirming comes next.)"
+    ),
+    "review.none": "Nothing is waiting for review.",
+    "review.document": "Document",
+    "review.reasons": "Reasons",
+    "review.confidence": "OCR",
+    "review.received": "Received",
+    "export.title": "Export classified documents",
+    "export.intro": (
+        "Choose classified documents and recipients to download an encrypted bundle. This "
+        "comes with the vault."
+    ),
+    "upload.title": "Upload scans",
+    "upload.intro": (
+        "PDF, TIFF, JPEG or PNG files, at most {mb} MB at a time. Text recognition, "
+        "classification, signing and archiving follow automatically."
+    ),
+    "upload.drop": "Drop files here or click to choose",
+    "upload.files": "Choose files",
+    "upload.submit": "Upload",
+    "upload.progress": "Sending files",
+    "upload.none": "No file chosen.",
+    "upload.empty": "Empty file: {name}",
+    "upload.failed": "The files could not be sent. Please try again.",
+    "upload.jobs": "Sent files",
+    "upload.name": "File",
+    "upload.state": "State",
+    "upload.open": "Open document",
+    "upload.workers_down": "The background workers are not running: files wait in the queue.",
+    "ingest.title": "Ingest status",
+    "ingest.queue": "Queue",
+    "ingest.queued": "Waiting",
+    "ingest.processing": "Processing",
+    "ingest.done": "Done",
+    "ingest.rate": "Last hour: {n} pages/minute",
+    "ingest.workers": "Background workers",
+    "ingest.workers_on": "running",
+    "ingest.workers_off": "not running in the web process",
+    "ingest.recent": "Recent files",
+    "ingest.when": "When",
+    "ingest.classified_name": "(classified)",
+    "ingest.quarantine": "Quarantine",
+    "ingest.quarantine_none": "No file is quarantined.",
+    "ingest.reason": "Reason",
+    "ingest.size": "Size",
+    "ingest.retry": "Retry",
+    "ingest.discard": "Discard",
+    "ingest.discard_confirm": "I confirm discarding this file",
+    "ingest.retried": "The file is queued again.",
+    "ingest.discarded": "File discarded. The decision and its hash are in the event log.",
+    "ingest.need_confirm": "Tick the confirmation box before discarding.",
+    "ingest.retrying": "being retried",
+    "reason.corrupt": "Damaged file",
+    "reason.encrypted": "Encrypted or password-protected file",
+    "reason.empty": "Empty file",
+    "reason.unsupported": "Unsupported format",
+    "reason.truncated": "Truncated file",
+    "reason.too_large": "File too large",
+    "reason.too_many_pages": "Too many pages",
+    "reason.image_too_large": "Image too large",
+    "reason.no_pages": "No pages",
+    "reason.javascript": "PDF contains JavaScript",
+    "reason.embedded_files": "PDF contains attached files",
+    "reason.ocr_failed": "Text recognition failed",
+    "reason.ocr_timeout": "Text recognition timed out",
+    "reason.pdfa_failed": "PDF/A conversion failed",
+    "reason.sign_failed": "Signing failed",
+    "reason.internal_error": "Internal error",
+    "audit.title": "Integrity audit",
+    "audit.intro": (
+        "Re-hashes every stored object and checks each PDF/A signature, the event log "
+        "chain and the search index."
+    ),
+    "audit.run": "Run an audit",
+    "audit.running": "Audit running… This page refreshes itself.",
+    "audit.started": "Audit started.",
+    "audit.already": "An audit is already running.",
+    "audit.failed": "The last audit failed ({error}).",
+    "audit.latest": "Latest audit",
+    "audit.never": "No audit report yet.",
+    "audit.ok": "No problem found.",
+    "audit.problems": "{n} problems",
+    "audit.at": "Time",
+    "audit.documents": "Documents",
+    "audit.checked": "Objects hashed",
+    "audit.events": "Events in the log",
+    "audit.seconds": "Duration (seconds)",
+    "audit.kind": "Kind",
+    "audit.detail": "Detail",
+    "dash.title": "Dashboard",
+    "dash.documents": "Documents digitized",
+    "dash.pages": "Pages",
+    "dash.signed": "Share signed",
+    "dash.time": "Mean processing time",
+    "dash.time_value": "{doc} s/document · {page} s/page",
+    "dash.review": "Awaiting review",
+    "dash.quarantine": "Quarantined",
+    "dash.duplicates": "Duplicates",
+    "dash.queue": "In the queue",
+    "dash.classified": "Classified documents (vault)",
+    "dash.classified_review": "Classified awaiting review",
+    "dash.by_month": "By month",
+    "dash.chart_docs": "Documents archived per month",
+    "dash.chart_signed": "Share signed per month (%)",
+    "dash.chart_time": "Processing seconds per page, by month",
+    "dash.month": "Month",
+    "dash.none": "No figures yet.",
+    "users.title": "User accounts",
+    "users.name": "User name",
+    "users.role": "Role",
+    "users.clearance": "Cleared for",
+    "users.created": "Created",
+    "users.state": "State",
+    "users.active": "Active",
+    "users.disabled": "Disabled",
+    "users.disable": "Disable",
+    "users.enable": "Enable",
+    "users.add": "Add an account",
+    "users.password": "Initial password (at least {n} characters)",
+    "users.added": "Account {name} created.",
+    "users.updated": "Account {name} updated.",
+    "users.self": "You cannot disable your own account.",
+    "users.cli": (
+        "On the server: sohoa user add NAME --role ROLE [--clearance LEVEL] "
+        "--password-stdin"
+    ),
+}
+
+MESSAGES = {"vi": VI, "en": EN}
+
+DOC_TYPES: dict[str, tuple[str, str]] = {
+    "nghi_quyet": ("Nghị quyết", "Resolution"),
+    "quyet_dinh": ("Quyết định", "Decision"),
+    "chi_thi": ("Chỉ thị", "Directive"),
+    "ket_luan": ("Kết luận", "Conclusion"),
+    "ke_hoach": ("Kế hoạch", "Plan"),
+    "huong_dan": ("Hướng dẫn", "Guidance"),
+    "thong_bao": ("Thông báo", "Notice"),
+    "bao_cao": ("Báo cáo", "Report"),
+    "to_trinh": ("Tờ trình", "Submission"),
+    "chuong_trinh": ("Chương trình", "Programme"),
+    "quy_dinh": ("Quy định", "Regulation"),
+    "quy_che": ("Quy chế", "Rules"),
+    "cong_van": ("Công văn", "Official letter"),
+    "bien_ban": ("Biên bản", "Minutes"),
+    "giay_moi": ("Giấy mời", "Invitation"),
+}
+
+
+def translate(lang: str, key: str, **values: object) -> str:
+    table = MESSAGES.get(lang, VI)
+    text = table.get(key) or VI.get(key) or key
+    if values:
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def reason_label(lang: str, code: str, fallback: str = "") -> str:
+    """A quarantine reason code in words; the pipeline's own text when the code is new."""
+    key = "reason." + (code or "")
+    if code and key in VI:
+        return translate(lang, key)
+    return fallback or code or ""
+
+
+def doc_type_label(lang: str, code: str) -> str:
+    pair = DOC_TYPES.get(code or "")
+    if pair is None:
+        return code or ""
+    return pair[1] if lang == "en" else pair[0]
+
+
+def fmt_date(iso: str | None) -> str:
+    """2025-08-15 (or a full timestamp) -> 15/08/2025."""
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", iso or "")
+    return f"{m.group(3)}/{m.group(2)}/{m.group(1)}" if m else (iso or "")
+
+
+def _parse_utc(iso: str) -> datetime | None:
+    text = (iso or "").strip()
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def fmt_datetime(iso: str | None) -> str:
+    """A UTC timestamp -> dd/mm/yyyy HH:MM in Vietnam's time."""
+    value = _parse_utc(iso or "")
+    if value is None:
+        return fmt_date(iso)
+    return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def fmt_epoch(seconds: float | None) -> str:
+    if not seconds:
+        return ""
+    return datetime.fromtimestamp(seconds, VN_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def fmt_number(lang: str, value: float | int | None, decimals: int = 0) -> str:
+    """Vietnamese groups thousands with '.' and writes decimals after ','; English the reverse."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    if lang == "vi":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def fmt_size(lang: str, size: int | None) -> str:
+    if size is None:
+        return "—"
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{fmt_number(lang, size / 1024, 1)} KB"
+    return f"{fmt_number(lang, size / (1024 * 1024), 1)} MB"
