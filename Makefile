@@ -37,12 +37,19 @@ venv: $(STAMP)
 models: venv
 	$(BIN)/python -m ocr.models install
 
+# The demo's secrets are for the demo only: change them (or set the variables) for real use.
+DEMO_PASSWORD ?= demo-admin-password
 demo: deps
 	@export SOHOA_VAULT_PASSPHRASE=$${SOHOA_VAULT_PASSPHRASE:-demo-passphrase-change-me}; \
 	$(BIN)/sohoa init --home $(DEMO_HOME) && \
+	for who in admin:admin officer:officer; do name=$${who%%:*}; role=$${who##*:}; \
+	  clearance=$$( [ $$role = officer ] && echo "--clearance toi_mat" ); \
+	  $(BIN)/sohoa user list --home $(DEMO_HOME) --json | grep -q "\"name\": \"$$name\"" || \
+	  echo "$(DEMO_PASSWORD)" | $(BIN)/sohoa user add $$name --home $(DEMO_HOME) --role $$role $$clearance --password-stdin; \
+	done; \
 	$(BIN)/sohoa ingest --home $(DEMO_HOME) samples/*.pdf samples/*.tif samples/*.png samples/*.jpg; \
 	$(BIN)/sohoa status --home $(DEMO_HOME); \
-	echo; echo "Web UI: http://127.0.0.1:8000/  (Ctrl+C to stop)"; \
+	echo; echo "Web UI: http://127.0.0.1:8000/  (log in as admin or officer, password $(DEMO_PASSWORD); Ctrl+C to stop)"; \
 	$(BIN)/sohoa serve --home $(DEMO_HOME) --host 127.0.0.1 --port 8000
 
 test: deps
