@@ -299,7 +299,7 @@ class TantivyBackend:
             return None
         clauses: list[tuple[Occur, Query]] = []
         for w in words:
-            if len(w) >= MIN_FUZZY_CHARS and not w.isdigit():
+            if len(w) >= MIN_FUZZY_CHARS and w.isalpha():
                 q = Query.fuzzy_term_query(self.schema, "folded", w, distance=1)
             else:
                 q = self._term("folded", w)

@@ -250,7 +250,7 @@ class WhooshBackend:
             return None
         must: list[Query] = [
             FuzzyTerm("folded", w, maxdist=1, prefixlength=0)
-            if len(w) >= MIN_FUZZY_CHARS and not w.isdigit() else Term("folded", w)
+            if len(w) >= MIN_FUZZY_CHARS and w.isalpha() else Term("folded", w)
             for w in words
         ]
         fuzzy: Query = must[0] if len(must) == 1 else And(must)
