@@ -24,38 +24,44 @@ WORDS = """
 đảng ủy|cán bộ|đảng viên|thực hiện|công tác|phường|nhiệm vụ|tổ chức|lãnh đạo|chỉ đạo
 ban thường vụ|chi bộ|kế hoạch|nghị quyết|triển khai|nâng cao|hiệu quả|chính trị|nhân dân|ủy ban
 trách nhiệm|kiểm tra|giám sát|quy định|báo cáo|cơ quan|đơn vị|tình hình|kết quả|đồng chí
-xây dựng|hệ thống|chuyển đổi số|cải cách hành chính|hành chính|phát triển|kinh tế|xã hội|văn hóa|an ninh
-trật tự|quốc phòng|tuyên truyền|học tập|quán triệt|chương trình|nội dung|giải pháp|mục tiêu|yêu cầu
-đề nghị|phối hợp|thường xuyên|kịp thời|nghiêm túc|đầy đủ|đồng bộ|toàn diện|thống nhất|tập trung
-dân chủ|kỷ luật|kỷ cương|đoàn kết|đổi mới|phương thức|năng lực|chất lượng|đội ngũ|bộ máy
-tinh gọn|hiệu lực|công chức|viên chức|người đứng đầu|cấp ủy|mặt trận tổ quốc|đoàn thể|hội nghị|ban chấp hành
-nhiệm kỳ|đại hội|bầu cử|nhân sự|quy hoạch|đào tạo|bồi dưỡng|luân chuyển|bổ nhiệm|đánh giá
-xếp loại|khen thưởng|thi đua|sơ kết|tổng kết|rút kinh nghiệm|hạn chế|khuyết điểm|nguyên nhân|khắc phục
-ngân sách|dự toán|kinh phí|quyết toán|tài chính|tài sản|đất đai|xây dựng cơ bản|đầu tư|dự án
-giải phóng mặt bằng|bồi thường|hỗ trợ|tái định cư|thu hồi đất|môi trường|vệ sinh|an toàn thực phẩm|y tế|giáo dục
-trường học|học sinh|bảo hiểm|bảo trợ xã hội|hộ nghèo|hộ cận nghèo|người có công|thương binh|liệt sĩ|chính sách
+xây dựng|hệ thống|chuyển đổi số|cải cách hành chính|hành chính|phát triển|kinh tế|xã hội
+văn hóa|an ninh|trật tự|quốc phòng|tuyên truyền|học tập|quán triệt|chương trình|nội dung
+giải pháp|mục tiêu|yêu cầu|đề nghị|phối hợp|thường xuyên|kịp thời|nghiêm túc|đầy đủ|đồng bộ
+toàn diện|thống nhất|tập trung|dân chủ|kỷ luật|kỷ cương|đoàn kết|đổi mới|phương thức|năng lực
+chất lượng|đội ngũ|bộ máy|tinh gọn|hiệu lực|công chức|viên chức|người đứng đầu|cấp ủy
+mặt trận tổ quốc|đoàn thể|hội nghị|ban chấp hành|nhiệm kỳ|đại hội|bầu cử|nhân sự|quy hoạch
+đào tạo|bồi dưỡng|luân chuyển|bổ nhiệm|đánh giá|xếp loại|khen thưởng|thi đua|sơ kết|tổng kết
+rút kinh nghiệm|hạn chế|khuyết điểm|nguyên nhân|khắc phục|ngân sách|dự toán|kinh phí|quyết toán
+tài chính|tài sản|đất đai|xây dựng cơ bản|đầu tư|dự án|giải phóng mặt bằng|bồi thường|hỗ trợ
+tái định cư|thu hồi đất|môi trường|vệ sinh|an toàn thực phẩm|y tế|giáo dục|trường học|học sinh
+bảo hiểm|bảo trợ xã hội|hộ nghèo|hộ cận nghèo|người có công|thương binh|liệt sĩ|chính sách
 lao động|việc làm|dân số|hộ tịch|hộ khẩu|cư trú|tiếp công dân|khiếu nại|tố cáo|kiến nghị
-phản ánh|dư luận|tư tưởng|đạo đức|lối sống|nêu gương|học tập và làm theo|tự diễn biến|tự chuyển hóa|suy thoái
-tham nhũng|lãng phí|tiêu cực|phòng chống|bảo vệ bí mật nhà nước|văn thư|lưu trữ|hồ sơ|tài liệu|số hóa
-cơ sở dữ liệu|phần mềm|thư điện tử|chữ ký số|dịch vụ công trực tuyến|một cửa|thủ tục hành chính|giấy tờ|chứng thực|cấp phép
-trật tự đô thị|lòng đường|vỉa hè|xây dựng trái phép|phòng cháy chữa cháy|cứu nạn|thiên tai|mưa bão|ngập úng|dịch bệnh
-tuyển quân|nghĩa vụ quân sự|dân quân tự vệ|công an|tổ dân phố|khu dân cư|hòa giải|đời sống|văn minh|gia đình văn hóa
-thanh niên|phụ nữ|cựu chiến binh|người cao tuổi|thiếu niên|nhi đồng|công đoàn|hội nông dân|doanh nghiệp|hộ kinh doanh
-thuế|phí|lệ phí|thu ngân sách|chi thường xuyên|nợ đọng|kiểm toán|thanh tra|xử lý vi phạm|thi hành kỷ luật
-đảng phí|thẻ đảng viên|kết nạp đảng|chuyển sinh hoạt đảng|phát triển đảng viên|quần chúng ưu tú|sinh hoạt chi bộ|chuyên đề|nghị quyết trung ương|chỉ thị
-quy chế làm việc|phân công|phân cấp|ủy quyền|điều hành|tham mưu|giúp việc|văn phòng|ban tổ chức|ban tuyên giáo
-ủy ban kiểm tra|ban dân vận|khối dân vận|quy chế dân chủ|cơ sở|lấy ý kiến|góp ý|dự thảo|thẩm định|phê duyệt
+phản ánh|dư luận|tư tưởng|đạo đức|lối sống|nêu gương|học tập và làm theo|tự diễn biến
+tự chuyển hóa|suy thoái|tham nhũng|lãng phí|tiêu cực|phòng chống|bảo vệ bí mật nhà nước|văn thư
+lưu trữ|hồ sơ|tài liệu|số hóa|cơ sở dữ liệu|phần mềm|thư điện tử|chữ ký số
+dịch vụ công trực tuyến|một cửa|thủ tục hành chính|giấy tờ|chứng thực|cấp phép|trật tự đô thị
+lòng đường|vỉa hè|xây dựng trái phép|phòng cháy chữa cháy|cứu nạn|thiên tai|mưa bão|ngập úng
+dịch bệnh|tuyển quân|nghĩa vụ quân sự|dân quân tự vệ|công an|tổ dân phố|khu dân cư|hòa giải
+đời sống|văn minh|gia đình văn hóa|thanh niên|phụ nữ|cựu chiến binh|người cao tuổi|thiếu niên
+nhi đồng|công đoàn|hội nông dân|doanh nghiệp|hộ kinh doanh|thuế|phí|lệ phí|thu ngân sách
+chi thường xuyên|nợ đọng|kiểm toán|thanh tra|xử lý vi phạm|thi hành kỷ luật|đảng phí
+thẻ đảng viên|kết nạp đảng|chuyển sinh hoạt đảng|phát triển đảng viên|quần chúng ưu tú
+sinh hoạt chi bộ|chuyên đề|nghị quyết trung ương|chỉ thị|quy chế làm việc|phân công|phân cấp
+ủy quyền|điều hành|tham mưu|giúp việc|văn phòng|ban tổ chức|ban tuyên giáo|ủy ban kiểm tra
+ban dân vận|khối dân vận|quy chế dân chủ|cơ sở|lấy ý kiến|góp ý|dự thảo|thẩm định|phê duyệt
 ban hành|sửa đổi|bổ sung|bãi bỏ|hướng dẫn|thông báo|công văn|tờ trình|quyết định|biên bản
-giấy mời|lịch làm việc|giao ban|họp|hội thảo|tập huấn|lớp bồi dưỡng|kỷ niệm|ngày thành lập|lễ hội
-di tích|văn hóa văn nghệ|thể dục thể thao|du lịch|quảng cáo|biển hiệu|chợ|trung tâm thương mại|giao thông|chiếu sáng
-cây xanh|thoát nước|rác thải|nước sạch|điện lực|viễn thông|nhà ở|chung cư|nhà văn hóa|trụ sở
+giấy mời|lịch làm việc|giao ban|họp|hội thảo|tập huấn|lớp bồi dưỡng|kỷ niệm|ngày thành lập
+lễ hội|di tích|văn hóa văn nghệ|thể dục thể thao|du lịch|quảng cáo|biển hiệu|chợ
+trung tâm thương mại|giao thông|chiếu sáng|cây xanh|thoát nước|rác thải|nước sạch|điện lực
+viễn thông|nhà ở|chung cư|nhà văn hóa|trụ sở
 """.strip().replace("\n", "|").split("|")
 
 FUNCTION = ("của|và|các|những|trong|với|được|cho|về|theo|để|có|là|đã|này|đến|tại|từ|một|"
             "trên|đối với|nhằm|gắn với|bảo đảm|không|còn|cần|phải|sẽ|đang|như|do|khi|nếu|"
             "hơn|đạt|tăng|giảm|so với|cùng kỳ|trên địa bàn|theo quy định").split("|")
 
-HO = "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Cao Tạ Lưu".split()
+HO = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Cao Tạ "
+      "Lưu").split()
 DEM = "Văn Thị Đức Minh Quang Thanh Ngọc Hữu Xuân Thu Hoàng Mạnh Bích Kim Tuấn".split()
 TEN = ("An Anh Bình Chi Cường Dũng Giang Hà Hải Hạnh Hiếu Hoa Hùng Hưng Hương Khải Khánh "
        "Lan Liên Linh Lộc Long Mai Minh Nam Nga Ngọc Nhung Phong Phúc Phương Quang Quân Sơn "
@@ -72,7 +78,8 @@ DOC_TYPES = [
     ("quy_dinh", "QUY ĐỊNH", "QĐi"),
 ]
 ISSUERS = [
-    ("ĐẢNG ỦY PHƯỜNG PHÚC LỢI", "ĐU", True), ("ỦY BAN NHÂN DÂN PHƯỜNG PHÚC LỢI", "UBND", False),
+    ("ĐẢNG ỦY PHƯỜNG PHÚC LỢI", "ĐU", True),
+    ("ỦY BAN NHÂN DÂN PHƯỜNG PHÚC LỢI", "UBND", False),
     ("ỦY BAN KIỂM TRA", "UBKT", True), ("BAN XÂY DỰNG ĐẢNG", "BXDĐ", True),
     ("VĂN PHÒNG", "VPĐU", True), ("CÔNG AN PHƯỜNG PHÚC LỢI", "CAP", False),
     ("ỦY BAN MẶT TRẬN TỔ QUỐC PHƯỜNG", "MTTQ", True),
@@ -115,7 +122,7 @@ def _zipf_weights(n: int, s: float = 1.1) -> list[float]:
 
 class Generator:
     def __init__(self, seed: int = 20250815) -> None:
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 (test data)
         self.word_cum = _zipf_weights(len(WORDS))
         self.signers = [f"{self.rng.choice(HO)} {self.rng.choice(DEM)} {self.rng.choice(TEN)}"
                         for _ in range(40)]

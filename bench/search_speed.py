@@ -44,7 +44,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def query_sets(repeat: int, seed: int = 7) -> dict[str, list[SearchQuery]]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (test data)
     common_words = WORDS[:40]
     multi2 = [w for w in WORDS[:120] if len(w.split()) == 2]
     multi4 = [w for w in WORDS if len(w.split()) == 4]

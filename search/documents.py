@@ -25,7 +25,7 @@ class DocViews:
     exact: str  # space-separated exact syllables
     folded: str  # space-separated folded syllables, same positions as exact
     pairs: str  # space-separated folded pairs
-    head: str  # folded syllables and pairs of title, abstract and number
+    head: str  # folded syllables and pairs of title, abstract, number, issuer and signer
     number_key: str
     body: str  # NFC text stored for snippets
     title: str
@@ -53,7 +53,11 @@ def facet_value(text: str) -> str:
 
 
 def document_views(doc: IndexDocument) -> DocViews:
-    head_text = nfc(f"{doc.title}\n{doc.abstract}\n{doc.number_symbol}")
+    # The head (title, abstract, number, issuer, signer) is searched with the text and weighs
+    # more: it says what the document is. Issuer and signer are in the OCR text too, but OCR
+    # may have damaged them where the extracted metadata is right.
+    head_text = nfc(f"{doc.title}\n{doc.abstract}\n{doc.number_symbol}\n{doc.issuing_body}\n"
+                    f"{doc.signer}")
     body = nfc(doc.text or "")
     a = analyse((head_text + "\n" + body)[:MAX_INDEXED_CHARS])
     h = analyse(head_text)

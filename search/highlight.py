@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from search.analysis import MAX_SYLLABLE_CHARS, SYLLABLE, no_underscore, fold_fast
+from search.analysis import MAX_SYLLABLE_CHARS, SYLLABLE, fold_fast, no_underscore
 from sohoa.vntext import nfc
 
 MAX_SNIPPET_CHARS = 260

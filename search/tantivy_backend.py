@@ -346,10 +346,10 @@ class TantivyBackend:
         if result.count < FEW_HITS and not pq.empty:
             fuzzy = self._fuzzy(pq, strict)
             if fuzzy is not None:
-                fuzzy_result = self._run(searcher, self._with_filters(fuzzy, filters), q, page,
-                                         size)
+                fuzzy_query = self._with_filters(fuzzy, filters)
+                fuzzy_result = self._run(searcher, fuzzy_query, q, page, size)
                 if fuzzy_result.count > result.count:
-                    result, query, corrected = fuzzy_result, self._with_filters(fuzzy, filters), True
+                    result, query, corrected = fuzzy_result, fuzzy_query, True
         terms, prefixes = pq.highlight_terms()
         hits = []
         for score, address in result.hits:
