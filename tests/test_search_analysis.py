@@ -119,3 +119,19 @@ def test_snippet_picks_the_window_with_most_query_terms() -> None:
 
 def test_snippet_without_match_shows_the_start() -> None:
     assert snippet_html("Số 27-KH/ĐU <b>", {"zzz"}) == "Số 27-KH/ĐU &lt;b&gt;"
+
+
+def test_snippet_marks_prefixes_and_fuzzy_matches() -> None:
+    text = "Bồi thường, hỗ trợ khi thu hồi đất; kien nghj của công dân."
+    assert "<mark>thường</mark>" in snippet_html(text, set(), ("thuo",))
+    fuzzy = snippet_html(text, {"kien", "nghi"}, fuzzy=True)
+    assert "<mark>kien</mark> <mark>nghj</mark>" in fuzzy
+
+
+def test_date_numbers() -> None:
+    from search.documents import date_number
+
+    assert date_number("2025-08-15") == 20250815
+    assert date_number("2025-08") == 20250800
+    assert date_number("2025") == 20250000
+    assert date_number("15/08/2025") == 0 and date_number("") == 0
