@@ -18,6 +18,7 @@ other processes pick commits up when they next search.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -211,8 +212,6 @@ class TantivyBackend:
                 del ix
                 self.dirs.mark_ready(target)
             except BaseException:
-                import shutil
-
                 shutil.rmtree(target, ignore_errors=True)
                 raise
             self.dirs.install(target, complete=True)

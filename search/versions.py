@@ -85,9 +85,11 @@ class VersionedDirs:
         The newest other one may still be open in another process (the web UI) that has not
         searched since the swap; on its next search it moves to `current`.
         """
+        # Every directory here is an index version: ours, another backend's, or the layout of
+        # earlier releases (`v3-<ns>`).
         others = sorted(
             (p for p in self.root.iterdir()
-             if p.is_dir() and not p.is_symlink() and p.name != keep and "-v" in p.name),
+             if p.is_dir() and not p.is_symlink() and p.name != keep),
             key=lambda p: p.stat().st_mtime, reverse=True,
         )
         complete = [p for p in others if (p / "SCHEMA").exists()]

@@ -173,3 +173,18 @@ def test_cli_with_the_whoosh_backend(fresh_home: Path) -> None:
     bad = run_cli(fresh_home, "search", "x", env={"SOHOA_SEARCH__BACKEND": "lucene"},
                   check=False)
     assert bad.returncode != 0 and "search.backend" in bad.stderr
+
+
+def test_index_of_an_earlier_release_is_replaced(tmp_path: Path) -> None:
+    """The skeleton's layout: HOME/index/v3-<ns> with SCHEMA "3" and `current` pointing at it."""
+    root = tmp_path / "index"
+    legacy = root / "v3-1"
+    legacy.mkdir(parents=True)
+    (legacy / "SCHEMA").write_text("3\n")
+    (root / "current").symlink_to("v3-1")
+    b = open_backend("tantivy", root)
+    assert b.needs_rebuild()
+    b.rebuild(DOCS)
+    b.rebuild(DOCS)
+    assert not legacy.exists() and ids(b, "cai cach") == ["a1"]
+    b.close()
