@@ -179,8 +179,13 @@ class Service:
             yield self.index_document(self.archive.get_open(doc_id))
 
     def rebuild_index(self) -> int:
+        with self._index_lock:
+            if self._index is None:  # not through `index`: it could rebuild a first time
+                self._index = open_backend(self.settings.search.backend,
+                                           self.settings.home / "index")
+            backend = self._index
         count = len(self.archive.catalog.doc_ids())
-        self.index.rebuild(self._index_documents())
+        backend.rebuild(self._index_documents())
         return count
 
     # -- intake ------------------------------------------------------------------------------
