@@ -1,27 +1,31 @@
-"""Whoosh implementation of the search backend, with Vietnamese-aware fields.
+"""Whoosh implementation of the search backend (pure Python; tantivy is the faster default).
 
-Fields: `exact` (NFC syllables), `folded` (tones and marks removed; stores the text for
-snippets), `pairs` (folded syllable pairs, for fast phrase-like matching), `number_key`
-(document number normalised), plus facets. One writer at a time (Whoosh's lock); commits are
-batched by the caller.
+Same fields and scoring as `search.tantivy_backend` (see there): `exact` and `folded` with
+positions, `pairs` and `head` with frequencies only, `number_key`, filter/facet columns, and
+the NFC text stored in `body` for snippets. The text fields receive our own space-joined
+syllables (`search.analysis`) and only split them on spaces, so the Vietnamese analysis runs
+once per document instead of once per field.
+
+One writer at a time (Whoosh's lock across processes, a lock in this process); each
+`add`/`delete` call is one commit that merges small segments, so documents added one by one do
+not pile up segments. `rebuild` writes a new directory with several processes and swaps it in.
 """
 
 from __future__ import annotations
 
-import html
 import os
-import re
 import shutil
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from whoosh import highlight, index, sorting
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh import index, sorting
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import (
     And,
     AndMaybe,
+    ConstantScoreQuery,
     Every,
     FuzzyTerm,
     NumericRange,
@@ -30,139 +34,116 @@ from whoosh.query import (
     Prefix,
     Query,
     Term,
-    TermRange,
 )
 
-from search.analysis import (
-    exact_analyzer,
-    folded_analyzer,
-    normalise_number,
-    pair_analyzer,
-)
-from search.backend import IndexDocument, SearchHit, SearchQuery, SearchResults
-from sohoa.vntext import fold, nfc
+from search.backend import FACETS, IndexDocument, SearchHit, SearchQuery, SearchResults
+from search.documents import DocViews, date_number, document_views, facet_value, iter_views
+from search.highlight import snippet_html
+from search.query import FEW_HITS, MIN_FUZZY_CHARS, ParsedQuery, Part, parse_query
+from search.versions import VersionedDirs
 
-SCHEMA_VERSION = "3"
-_QUOTED = re.compile(r'"([^"]*)"')
-_WORD = re.compile(r"[\w*]+", re.UNICODE)
-_NUMBERISH = re.compile(r"\d+\s*[-/ ]\s*[^\s]*[a-zA-ZĐđ]", re.UNICODE)
+SCHEMA_VERSION = "4"
+TIER = 100.0
+NUMBER_SCORE = 1000.0
+HEAD_BOOST = 1.5
+PROXIMITY_BOOST = 1.5
+MAX_PAGE = 1000
 
 
 def make_schema() -> Schema:
+    ws = SpaceSeparatedTokenizer()
     return Schema(
-        doc_id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=folded_analyzer(), stored=True, field_boost=2.0),
-        exact=TEXT(analyzer=exact_analyzer(), phrase=True),
-        folded=TEXT(analyzer=folded_analyzer(), stored=True, phrase=True),
-        pairs=TEXT(analyzer=pair_analyzer(), phrase=False),
-        number_key=ID(stored=False),
+        doc_id=ID(stored=True, unique=True, sortable=True),
+        exact=TEXT(analyzer=ws, phrase=True),
+        folded=TEXT(analyzer=ws, phrase=True),
+        pairs=TEXT(analyzer=ws, phrase=False),
+        head=TEXT(analyzer=ws, phrase=False),
+        number_key=ID(),
+        body=STORED,
+        title=STORED,
         number_symbol=STORED,
-        doc_type=ID(stored=True),
-        date=ID(stored=True, sortable=True),
-        year=NUMERIC(stored=False),
-        issuing_body=ID(stored=True),
-        signer=ID(stored=True),
-        file_code=ID(stored=True),
-        received=DATETIME(stored=False),
+        date=STORED,
+        doc_type=ID(stored=True, sortable=True),
+        issuing_body=ID(stored=True, sortable=True),
+        signer=ID(stored=True, sortable=True),
+        file_code=ID(stored=True, sortable=True),
+        date_num=NUMERIC(sortable=True, bits=64),
+        year=NUMERIC(sortable=True, bits=64),
     )
 
 
-class _EscapingFormatter(highlight.Formatter):
-    """HTML-escapes everything (OCR text is hostile) and wraps matches in <mark>."""
-
-    between = " … "
-
-    def _text(self, text: str) -> str:
-        return html.escape(text, quote=True)
-
-    def format_token(self, text, token, replace=False):  # type: ignore[no-untyped-def]
-        return "<mark>" + html.escape(highlight.get_text(text, token, replace), quote=True) + "</mark>"
+def _fields(v: DocViews) -> dict[str, object]:
+    fields: dict[str, object] = dict(
+        doc_id=v.doc_id, exact=v.exact, folded=v.folded, pairs=v.pairs, head=v.head,
+        body=v.body, title=v.title, number_symbol=v.number_symbol, date=v.date,
+        doc_type=v.doc_type, issuing_body=v.issuing_body, signer=v.signer,
+        file_code=v.file_code, date_num=v.date_num, year=v.year,
+    )
+    if v.number_key:
+        fields["number_key"] = v.number_key
+    return fields
 
 
 class WhooshBackend:
-    def __init__(self, root: Path) -> None:
+    name = "whoosh"
+
+    def __init__(self, root: Path, procs: int | None = None) -> None:
         self.root = root
+        self.dirs = VersionedDirs(root, self.name, SCHEMA_VERSION)
+        self.procs = procs if procs is not None else min(2, os.cpu_count() or 1)
         self._ix: index.Index | None = None
-        self._lock = threading.Lock()
+        self._opened: str | None = None
+        self._lock = threading.RLock()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     @property
     def current(self) -> Path:
-        return self.root / "current"
+        return self.dirs.current
 
     def create(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        if not self._is_current_valid():
-            self._install(self._new_version_dir())
-
-    def _is_current_valid(self) -> bool:
-        version_file = self.current / "SCHEMA"
-        return version_file.exists() and version_file.read_text().strip() == SCHEMA_VERSION
+        with self._lock:
+            if not self.dirs.is_current_valid():
+                target = self.dirs.new_dir()
+                index.create_in(str(target), make_schema())
+                self.dirs.mark_ready(target)
+                self.dirs.install(target, complete=False)
+                self.close()
 
     def needs_rebuild(self) -> bool:
-        return not self._is_current_valid()
-
-    def _new_version_dir(self) -> Path:
-        target = self.root / f"v{SCHEMA_VERSION}-{time.time_ns()}"
-        target.mkdir(parents=True)
-        index.create_in(str(target), make_schema())
-        (target / "SCHEMA").write_text(SCHEMA_VERSION + "\n")
-        return target
-
-    def _install(self, target: Path) -> None:
-        """Atomically point `current` at `target`, then remove older versions."""
-        tmp_link = self.root / f".current-{time.time_ns()}"
-        os.symlink(target.name, tmp_link)
-        os.replace(tmp_link, self.current)
-        self._ix = None
-        for old in self.root.iterdir():
-            if old.is_dir() and not old.is_symlink() and old.name != target.name and old.name.startswith("v"):
-                shutil.rmtree(old, ignore_errors=True)
+        return self.dirs.needs_rebuild()
 
     def _index(self) -> index.Index:
-        if self._ix is None:
-            if not self._is_current_valid():
-                self.create()
-            self._ix = index.open_dir(str(self.current))
-        return self._ix
+        with self._lock:
+            target = self.dirs.current_target()
+            if self._ix is None or target != self._opened:
+                if not self.dirs.is_current_valid():
+                    self.create()
+                    target = self.dirs.current_target()
+                self.close()
+                self._ix = index.open_dir(str(self.current))
+                self._opened = target
+            return self._ix
 
     def close(self) -> None:
-        if self._ix is not None:
-            self._ix.close()
+        with self._lock:
+            if self._ix is not None:
+                self._ix.close()
             self._ix = None
+            self._opened = None
 
     # -- writing -----------------------------------------------------------------------------
-
-    @staticmethod
-    def _fields(doc: IndexDocument) -> dict[str, object]:
-        text = nfc(f"{doc.title}\n{doc.abstract}\n{doc.number_symbol}\n{doc.text}")
-        year = int(doc.date[:4]) if doc.date[:4].isdigit() else 0
-        return dict(
-            doc_id=doc.doc_id,
-            title=nfc(doc.title),
-            exact=text,
-            folded=text,
-            pairs=text,
-            number_key=normalise_number(doc.number_symbol) if doc.number_symbol else "",
-            number_symbol=doc.number_symbol,
-            doc_type=doc.doc_type or "",
-            date=doc.date or "",
-            year=year,
-            issuing_body=nfc(doc.issuing_body or ""),
-            signer=nfc(doc.signer or ""),
-            file_code=doc.file_code or "",
-        )
 
     def add(self, docs: Sequence[IndexDocument]) -> None:
         if not docs:
             return
+        views = [document_views(d) for d in docs]
         with self._lock:
             writer = self._index().writer(timeout=60)
             try:
-                for doc in docs:
-                    writer.update_document(**self._fields(doc))
-                writer.commit(merge=len(docs) > 50)
+                for v in views:
+                    writer.update_document(**_fields(v))
+                writer.commit()  # merges small segments (Whoosh's MERGE_SMALL policy)
             except BaseException:
                 writer.cancel()
                 raise
@@ -175,7 +156,7 @@ class WhooshBackend:
             try:
                 for doc_id in doc_ids:
                     writer.delete_by_term("doc_id", doc_id)
-                writer.commit(merge=False)
+                writer.commit()
             except BaseException:
                 writer.cancel()
                 raise
@@ -183,173 +164,177 @@ class WhooshBackend:
     def rebuild(self, docs: Iterable[IndexDocument]) -> None:
         """Build a new index directory from `docs` and swap it in atomically."""
         with self._lock:
-            target = self._new_version_dir()
-            ix = index.open_dir(str(target))
-            writer = ix.writer(limitmb=256)
-            count = 0
-            for doc in docs:
-                writer.add_document(**self._fields(doc))
-                count += 1
-            writer.commit(optimize=True)
-            ix.close()
-            if self._ix is not None:
-                self._ix.close()
-            self._install(target)
+            target = self.dirs.new_dir()
+            try:
+                ix = index.create_in(str(target), make_schema())
+                if self.procs > 1:
+                    writer = ix.writer(procs=self.procs, limitmb=128, multisegment=True)
+                else:
+                    writer = ix.writer(limitmb=256)
+                seen: set[str] = set()
+                try:
+                    for v in iter_views(docs):
+                        if v.doc_id in seen:
+                            continue  # a duplicate id: the first wins, as in the catalog
+                        seen.add(v.doc_id)
+                        writer.add_document(**_fields(v))
+                    writer.commit()
+                except BaseException:
+                    writer.cancel()
+                    raise
+                ix.close()
+                self.dirs.mark_ready(target)
+            except BaseException:
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            self.close()
+            self.dirs.install(target, complete=True)
 
     def doc_ids(self) -> set[str]:
         with self._index().searcher() as s:
-            return {fields["doc_id"] for fields in s.all_stored_fields()}
+            reader = s.reader()
+            column = reader.column_reader("doc_id")
+            return {column[n] for n in reader.all_doc_ids()}
+
+    def count(self) -> int:
+        return int(self._index().doc_count())
 
     # -- searching ---------------------------------------------------------------------------
 
-    def _build_query(self, q: SearchQuery) -> tuple[Query | None, list[str]]:
-        text = nfc(q.text).strip()
-        clauses: list[Query] = []
-        highlight_terms: list[str] = []
-        phrases = _QUOTED.findall(text)
-        rest = _QUOTED.sub(" ", text)
-        for phrase in phrases:
-            words = [w.lower() for w in _WORD.findall(phrase)]
-            if not words:
-                continue
-            folded_words = [fold(w) for w in words]
-            highlight_terms += folded_words
-            if len(words) == 1:
-                clauses.append(self._term_query(words[0]))
-            else:
-                folded_phrase = Phrase("folded", folded_words)
-                if any(w != fw for w, fw in zip(words, folded_words, strict=True)):
-                    clauses.append(Or([Phrase("exact", words, boost=2.0), folded_phrase]))
-                else:
-                    clauses.append(folded_phrase)
-        number_clause = None
-        if _NUMBERISH.search(rest):
-            key = normalise_number(rest)
-            if key:
-                number_clause = Term("number_key", key, boost=10.0)
-        words = [w.lower() for w in _WORD.findall(rest)]
-        for word in words:
-            highlight_terms.append(fold(word.rstrip("*")))
-            clauses.append(self._term_query(word))
-        if len(words) >= 2:
-            # Syllable pairs: documents with the words next to each other rank first.
-            folded_words = [fold(w.rstrip("*")) for w in words]
-            pair_terms = [Term("pairs", f"{a}_{b}", boost=1.5)
-                          for a, b in zip(folded_words, folded_words[1:], strict=False)]
-            boost = Or(pair_terms)
-        else:
-            boost = None
-        if not clauses and number_clause is None:
-            return None, []
-        main: Query | None = And(clauses) if clauses else None
-        if main is not None and boost is not None:
-            main = AndMaybe(main, boost)
-        if number_clause is not None:
-            main = Or([main, number_clause]) if main is not None else number_clause
-        return main, highlight_terms
+    @staticmethod
+    def _core(p: Part) -> Query:
+        if p.prefix:
+            return Prefix("folded", p.folded[0])
+        if len(p.folded) == 1:
+            return Term("folded", p.folded[0])
+        pairs: list[Query] = [Term("pairs", pair) for pair in p.pairs]
+        if len(p.folded) == 2:
+            return pairs[0]
+        # The AND of the rare pair terms narrows the candidates before positions are read.
+        return And([*pairs, Phrase("folded", list(p.folded))])
 
     @staticmethod
-    def _term_query(word: str) -> Query:
-        if word.endswith("*") and len(word) > 2:
-            return Prefix("folded", fold(word.rstrip("*")))
-        folded = fold(word)
-        if folded != word:
-            # Typed with diacritics: exact matches rank first, folded ones still match.
-            return Or([Term("exact", word, boost=2.0), Term("folded", folded)])
-        return Term("folded", folded)
+    def _exact(p: Part) -> Query:
+        if len(p.exact) == 1:
+            return Term("exact", p.exact[0])
+        return Phrase("exact", list(p.exact))
 
-    def _filters(self, q: SearchQuery) -> Query | None:
+    def _compile(self, pq: ParsedQuery) -> Query | None:
+        must: list[Query] = []
+        should: list[Query] = []
+        for p in pq.parts:
+            must.append(self._core(p))
+            if p.marked:
+                should.append(ConstantScoreQuery(self._exact(p), TIER))
+            if not p.prefix:
+                for t in (p.folded if len(p.folded) == 1 else p.pairs):
+                    should.append(Term("head", t, boost=HEAD_BOOST))
+        for pair in pq.proximity_pairs:
+            should.append(Term("pairs", pair, boost=PROXIMITY_BOOST))
+            should.append(Term("head", pair, boost=HEAD_BOOST))
+        main: Query | None = None
+        if must:
+            main = must[0] if len(must) == 1 else And(must)
+            if should:
+                main = AndMaybe(main, Or(should))
+        if pq.number_keys:
+            number = ConstantScoreQuery(Or([Term("number_key", k) for k in pq.number_keys]),
+                                        NUMBER_SCORE)
+            main = number if main is None else Or([main, number])
+        return main
+
+    @staticmethod
+    def _fuzzy(pq: ParsedQuery, strict: Query | None) -> Query | None:
+        words = pq.fuzzy_words()
+        if not words:
+            return None
+        must: list[Query] = [
+            FuzzyTerm("folded", w, maxdist=1, prefixlength=0)
+            if len(w) >= MIN_FUZZY_CHARS and w.isalpha() else Term("folded", w)
+            for w in words
+        ]
+        fuzzy: Query = must[0] if len(must) == 1 else And(must)
+        if strict is not None:
+            fuzzy = AndMaybe(fuzzy, strict.with_boost(10.0))
+        return fuzzy
+
+    @staticmethod
+    def _filters(q: SearchQuery) -> Query | None:
         parts: list[Query] = []
-        if q.doc_type:
-            parts.append(Term("doc_type", q.doc_type))
+        for name in ("doc_type", "issuing_body", "signer", "file_code"):
+            value = facet_value(getattr(q, name))
+            if value:
+                parts.append(Term(name, value))
+        lo, hi = 0, 0
         if q.year:
-            parts.append(NumericRange("year", q.year, q.year))
-        if q.issuing_body:
-            parts.append(Term("issuing_body", nfc(q.issuing_body)))
-        if q.signer:
-            parts.append(Term("signer", nfc(q.signer)))
-        if q.file_code:
-            parts.append(Term("file_code", q.file_code))
-        if q.date_from or q.date_to:
-            parts.append(TermRange("date", q.date_from or None, q.date_to or None))
-        return And(parts) if parts else None
+            lo, hi = q.year * 10000, q.year * 10000 + 1231
+        if q.date_from:
+            lo = max(lo, date_number(q.date_from))
+        if q.date_to:
+            d = date_number(q.date_to)
+            if d % 100 == 0:
+                d += 99 if d % 10000 else 1299
+            hi = min(hi, d) if hi else d
+        if lo or hi:
+            parts.append(NumericRange("date_num", lo, hi or 99991231))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else And(parts)
 
     def search(self, q: SearchQuery) -> SearchResults:
-        main, terms = self._build_query(q)
+        pq = parse_query(q.text)
+        strict = self._compile(pq)
         filters = self._filters(q)
-        if main is None:
-            if filters is None:
-                return SearchResults(0, (), q.page, q.page_size)
-            main = Every()
-        ix = self._index()
-        with ix.searcher() as searcher:
-            sortedby = None
-            reverse = False
-            if q.sort in ("date_desc", "date_asc"):
-                sortedby = sorting.FieldFacet("date", reverse=q.sort == "date_desc")
-            facets = sorting.Facets()
-            facets.add_field("doc_type", allow_overlap=False)
-            facets.add_field("issuing_body", allow_overlap=False)
-            page = max(1, q.page)
-            results = searcher.search_page(
-                main, page, pagelen=q.page_size, filter=filters, sortedby=sortedby,
-                reverse=reverse, groupedby=facets, terms=True,
-            )
+        page = max(1, min(MAX_PAGE, q.page))
+        size = max(1, min(100, q.page_size))
+        if strict is None and filters is None:
+            return SearchResults(0, (), page, size)
+        with self._index().searcher() as searcher:
+            results = self._run(searcher, strict or Every(), filters, q, page, size)
             corrected = False
-            if results.total == 0 and q.text.strip() and not _QUOTED.search(q.text):
-                fuzzy = self._fuzzy(q)
+            if results.total < FEW_HITS and not pq.empty:
+                fuzzy = self._fuzzy(pq, strict)
                 if fuzzy is not None:
-                    results = searcher.search_page(
-                        fuzzy, page, pagelen=q.page_size, filter=filters, sortedby=sortedby,
-                        groupedby=facets, terms=True,
-                    )
-                    corrected = results.total > 0
-            results.results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
-            results.results.formatter = _EscapingFormatter()
+                    fuzzy_results = self._run(searcher, fuzzy, filters, q, page, size)
+                    if fuzzy_results.total > results.total:
+                        results, corrected = fuzzy_results, True
+            terms, prefixes = pq.highlight_terms()
             hits = []
-            for hit in results:
-                snippet = ""
-                if q.highlight:
-                    try:
-                        snippet = hit.highlights("folded", top=2)
-                    except (KeyError, ValueError):
-                        snippet = ""
-                    if not snippet:
-                        snippet = html.escape((hit.get("folded") or "")[:200])
-                hits.append(
-                    SearchHit(
-                        doc_id=hit["doc_id"],
-                        title=hit.get("title", ""),
-                        snippet_html=snippet,
-                        score=float(hit.score or 0.0),
-                        number_symbol=hit.get("number_symbol", ""),
-                        doc_type=hit.get("doc_type", ""),
-                        date=hit.get("date", ""),
-                        issuing_body=hit.get("issuing_body", ""),
-                    )
-                )
-            facet_out: dict[str, tuple[tuple[str, int], ...]] = {}
-            for name in ("doc_type", "issuing_body"):
+            # Whoosh clamps a page past the end to the last page; we return no hits instead.
+            for hit in (results if results.pagenum == page else ()):
+                fields = hit.fields()
+                snippet = (snippet_html(fields.get("body", ""), terms, prefixes, fuzzy=corrected)
+                           if q.highlight else "")
+                hits.append(SearchHit(
+                    doc_id=fields["doc_id"],
+                    title=fields.get("title", ""),
+                    snippet_html=snippet,
+                    score=float(hit.score or 0.0) if q.sort == "relevance" else 0.0,
+                    number_symbol=fields.get("number_symbol", ""),
+                    doc_type=fields.get("doc_type", ""),
+                    date=fields.get("date", ""),
+                    issuing_body=fields.get("issuing_body", ""),
+                ))
+            facets: dict[str, tuple[tuple[str, int], ...]] = {}
+            for name in FACETS:
                 try:
                     groups = results.results.groups(name)
                 except KeyError:
                     continue
-                counted = sorted(
-                    ((str(k), len(v)) for k, v in groups.items() if k),
-                    key=lambda kv: (-kv[1], kv[0]),
-                )
-                facet_out[name] = tuple(counted[:20])
-            return SearchResults(
-                total=results.total,
-                hits=tuple(hits),
-                page=page,
-                page_size=q.page_size,
-                facets=facet_out,
-                corrected=corrected,
-            )
+                counted = sorted(((str(k), len(v)) for k, v in groups.items()
+                                  if k not in ("", 0, None)), key=lambda kv: (-kv[1], kv[0]))
+                facets[name] = tuple(counted[:20])
+            return SearchResults(total=results.total, hits=tuple(hits), page=page,
+                                 page_size=size, facets=facets, corrected=corrected)
 
-    def _fuzzy(self, q: SearchQuery) -> Query | None:
-        words = [fold(w) for w in _WORD.findall(nfc(q.text)) if len(w) >= 3]
-        if not words:
-            return None
-        return And([FuzzyTerm("folded", w, maxdist=1, prefixlength=1) for w in words])
+    @staticmethod
+    def _run(searcher, query: Query, filters: Query | None, q: SearchQuery, page: int,  # type: ignore[no-untyped-def]
+             size: int):
+        sortedby = None
+        if q.sort in ("date_desc", "date_asc"):
+            sortedby = sorting.FieldFacet("date_num", reverse=q.sort == "date_desc")
+        facets = sorting.Facets()
+        for name in FACETS:
+            facets.add_field(name, allow_overlap=False)
+        return searcher.search_page(query, page, pagelen=size, filter=filters, sortedby=sortedby,
+                                    groupedby=facets, terms=False)

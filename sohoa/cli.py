@@ -210,7 +210,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     text = args.query[: settings.search.max_query_chars]
     results = service.index.search(SearchQuery(
         text=text, doc_type=args.type or "", year=args.year, page=args.page,
-        page_size=args.limit, sort=args.sort,
+        page_size=args.limit, sort=args.sort, issuing_body=args.issuer or "",
+        signer=args.signer or "", file_code=args.file_code or "",
+        date_from=args.date_from or "", date_to=args.date_to or "",
     ))
     if args.json:
         _print_json({
@@ -220,6 +222,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
                       "date": h.date, "number_symbol": h.number_symbol}
                      for h in results.hits],
             "facets": {k: dict(v) for k, v in results.facets.items()},
+            "page": results.page,
             "fuzzy": results.corrected,
         })
     else:
@@ -228,6 +231,22 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             print(f"- {h.doc_id}  {h.title}  [{h.score:.2f}]")
             print(f"    {h.snippet_text[:200]}")
     service.close()
+    return 0
+
+
+@command("reindex")
+def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    """Rebuild the search index from the store into a new directory and swap it in."""
+    service = _service(settings)
+    started = time.monotonic()
+    count = service.rebuild_index()
+    seconds = round(time.monotonic() - started, 2)
+    service.close()
+    if args.json:
+        _print_json({"documents": count, "seconds": seconds,
+                     "backend": settings.search.backend})
+    else:
+        print(f"Đã lập lại chỉ mục tìm kiếm: {count} tài liệu, {seconds} s")
     return 0
 
 
@@ -585,6 +604,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--type", help="document type code, e.g. ke_hoach")
     p.add_argument("--year", type=int)
     p.add_argument("--sort", choices=["relevance", "date_desc", "date_asc"], default="relevance")
+    p.add_argument("--issuer", help="issuing body, exactly as shown in the facets")
+    p.add_argument("--signer")
+    p.add_argument("--file-code", dest="file_code")
+    p.add_argument("--from", dest="date_from", help="date from, YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", help="date to, YYYY-MM-DD (or YYYY, YYYY-MM)")
+
+    p = sub.add_parser("reindex", parents=[common],
+                       help="rebuild the search index from the store (atomic swap)")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("show", parents=[common], help="one document")
     p.add_argument("doc_id")

@@ -100,8 +100,14 @@ class Service:
     def index(self) -> SearchBackend:
         with self._index_lock:
             if self._index is None:
-                self._index = open_backend(self.settings.search.backend,
-                                           self.settings.home / "index")
+                backend = open_backend(self.settings.search.backend,
+                                       self.settings.home / "index")
+                if backend.needs_rebuild():
+                    # New home, schema or backend changed, or the index was deleted: the index
+                    # is a cache, rebuilt from the store before anyone searches it.
+                    log.warning("index.rebuild", reason="schema_or_backend")
+                    backend.rebuild(self._index_documents())
+                self._index = backend
             return self._index
 
     def close(self) -> None:
@@ -164,10 +170,19 @@ class Service:
             abstract=m.get("abstract", ""),
         )
 
+    def _index_documents(self) -> Iterator[IndexDocument]:
+        for doc_id in self.archive.catalog.doc_ids():
+            yield self.index_document(self.archive.get_open(doc_id))
+
     def rebuild_index(self) -> int:
-        rows = [self.archive.get_open(d) for d in self.archive.catalog.doc_ids()]
-        self.index.rebuild(self.index_document(r) for r in rows)
-        return len(rows)
+        with self._index_lock:
+            if self._index is None:  # not through `index`: it could rebuild a first time
+                self._index = open_backend(self.settings.search.backend,
+                                           self.settings.home / "index")
+            backend = self._index
+        count = len(self.archive.catalog.doc_ids())
+        backend.rebuild(self._index_documents())
+        return count
 
     # -- intake ------------------------------------------------------------------------------
 

@@ -70,7 +70,7 @@ class VaultSettings:
 
 @dataclass(frozen=True)
 class SearchSettings:
-    backend: str = "whoosh"
+    backend: str = "tantivy"  # "tantivy" (fast, default) or "whoosh" (pure Python)
     max_query_chars: int = 300
     page_size: int = 20
 
@@ -194,7 +194,7 @@ def _validate(s: Settings) -> None:
         raise SettingsError("archive.pades_level must be B-B, B-T or B-LT")
     if s.archive.pades_level != "B-B" and not s.archive.tsa_url:
         raise SettingsError(f"archive.pades_level {s.archive.pades_level} needs archive.tsa_url")
-    if s.search.backend not in {"whoosh"}:
+    if s.search.backend not in {"tantivy", "whoosh"}:
         raise SettingsError(f"search.backend {s.search.backend!r} is not available")
     if s.web.language not in {"vi", "en"}:
         raise SettingsError("web.language must be vi or en")
