@@ -13,6 +13,12 @@ Validation returns a `SignatureCheck` record instead of raising (pyHanko's habit
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import datetime as dt
 import hashlib
 import io
@@ -32,6 +38,23 @@ from sohoa.errors import ExternalToolError, NotInitialisedError, SettingsError
 from sohoa.logs import get_logger
 
 log = get_logger(__name__)
+T = TypeVar("T")
+
+
+def _outside_event_loop(fn: Callable[..., T]) -> Callable[..., T]:
+    """pyHanko's synchronous API calls asyncio.run(), which fails inside a running event loop
+    (an async web server, a test driving a browser). There, run the call on a fresh thread."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return fn(*args, **kwargs)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(fn, *args, **kwargs).result()
+
+    return wrapper
 
 # pyHanko logs a traceback for every certificate path it cannot build (an untrusted or tampered
 # signature); the outcome is in the SignatureCheck we return, the traceback is only noise.
@@ -307,6 +330,7 @@ class SigningIdentity:
                 out.append(asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)))
         return out
 
+    @_outside_event_loop
     def sign_pdf(self, source: Path, target: Path, *, reason: str, location: str,
                  tsa_url: str = "", level: str = "B-B") -> str:
         """PAdES invisible signature as an incremental update; returns the level reached.
@@ -419,6 +443,7 @@ def _is_timestamp_failure(exc: BaseException) -> bool:
     return False
 
 
+@_outside_event_loop
 def check_pdf_signatures(
     data: bytes,
     trust_roots: list[asn1_x509.Certificate] | None,
