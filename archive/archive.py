@@ -223,7 +223,9 @@ class Archive:
                           hashlib.sha256(record_bytes).hexdigest(),
                           bool(record["classification"]["review"]))
 
-    def commit_open(self, doc: NewDocument, staged: StagedOpen) -> DocumentRow:
+    def commit_open(self, doc: NewDocument, staged: StagedOpen | None = None) -> DocumentRow:
+        """Write a staged open document (staging here when the caller needs no intent record)."""
+        staged = staged or self.stage_open(doc)
         self.store.put_file(doc.original_path, expected_sha256=doc.sha256)
         if doc.signed_pdf is not None:
             self.store.put_file(doc.signed_pdf, expected_sha256=staged.archival_sha)

@@ -169,7 +169,7 @@ def audit(home: Path, **kwargs):  # type: ignore[no-untyped-def]
 
 def cli(home: Path, *args: str, check: bool = False, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     sys.path.insert(0, str(REPO / "tests"))
-    from conftest import run_cli
+    from tests.conftest import run_cli
 
     return run_cli(home, *args, check=check, env=env)
 

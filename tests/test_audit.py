@@ -392,7 +392,7 @@ def test_report_counts_hashing_throughput() -> None:
 @pytest.fixture(scope="module")
 def ingested_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """`sohoa init` + `sohoa ingest` of a generated scan, with a timestamp server (B-T)."""
-    from test_archive_fixtures import LocalTSA
+    from tests.test_archive_fixtures import LocalTSA
 
     base = tmp_path_factory.mktemp("e2e")
     home = base / "home"
