@@ -132,7 +132,8 @@ def restore_caps(line: str, doc_forms: dict[tuple[str, ...], Counter[str]] | Non
             for form, count in (doc_forms or {}).get(ctx, Counter()).items():  # type: ignore[arg-type]
                 votes[form] += count * boost
         forms = {f: c for f, c in votes.items() if fold(f) == key}
-        known = (key,) in voc or sum(forms.values()) >= 3
+        seen = sum((doc_forms or {}).get((key,), Counter()).values())
+        known = (key,) in voc or seen >= 3
         if forms and known:
             best, count = max(forms.items(), key=lambda kv: kv[1])
             mine = forms.get(core.upper(), 0)

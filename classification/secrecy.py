@@ -49,10 +49,14 @@ def _words(line: str) -> list[str]:
 def header_marks(line: str) -> list[tuple[str, Secrecy | None, float, str]]:
     """Marks in one header line: (signal, level, score, what) for the level words in capitals
     standing on their own, and GIẢI MẬT / THU HỒI / urgency words."""
-    words = _words(line)
+    found = list(re.finditer(r"[^\W\d_]+", line))
+    words = [m.group(0) for m in found]
     folded = [fold(w) for w in words]
     out: list[tuple[str, Secrecy | None, float, str]] = []
-    caps = [w.isupper() and len(w) >= 2 for w in words]
+    # A caps word counts as a neighbour (part of a caps phrase) unless it belongs to a symbol
+    # ("04-CT/ĐU MẬT": ĐU is the symbol's, MẬT the stamp's).
+    caps = [w.isupper() and len(w) >= 2 and not (m.start() and line[m.start() - 1] in "/-")
+            for w, m in zip(words, found, strict=True)]
     alone = len([w for w in words if len(w) >= 2]) <= 2
     for i, f in enumerate(folded):
         if f != "mat" or not caps[i]:

@@ -95,7 +95,8 @@ def _similarity(text: str, label: str) -> float:
 
 def _variants(reading: str) -> list[str]:
     """Letters-only readings: as read, without stray 1-letter tokens (frame or dust remnants)."""
-    words = "".join(c if c.isalpha() else " " for c in fold(reading)).split()
+    # OCR reads a capital O as zero in short stamp words ("T0I MẬT").
+    words = "".join(c if c.isalpha() else " " for c in fold(reading).replace("0", "o")).split()
     out = [" ".join(words)]
     longer = [w for w in words if len(w) > 1]
     if longer and len(longer) != len(words):
