@@ -151,7 +151,8 @@ def confirm(archive: Archive, doc_id: str, actor: str,
     updated = replace(row, record_object=sha, review=False, classification=cls)
     archive.catalog.update_document(updated)
     archive.log.append("review_confirm", doc_id=doc_id, actor=actor, zone="open",
-                       level=row.secrecy, record_sha256=sha, previous_record_sha256=row.record_object)
+                       level=row.secrecy, record_sha256=sha,
+                       previous_record_sha256=row.record_object)
     if index_update is not None:
         index_update(updated)
     return updated

@@ -180,10 +180,12 @@ def _merge_rows(lines: list[Line], gap: float) -> list[Line]:
         for i, prev in enumerate(out):
             overlap = min(prev.y1, ln.y1) - max(prev.y0, ln.y0)
             height = min(prev.y1 - prev.y0, ln.y1 - ln.y0)
-            if height > 0 and overlap > 0.5 * height and 0 <= ln.x0 - prev.x1 < gap * 0.5:
-                n1, n2 = len(prev.text), len(ln.text)
-                out[i] = Line(f"{prev.text} {ln.text}", prev.x0, min(prev.y0, ln.y0), ln.x1,
-                              max(prev.y1, ln.y1), (prev.conf * n1 + ln.conf * n2) / (n1 + n2))
+            left, right = (prev, ln) if prev.x0 <= ln.x0 else (ln, prev)
+            if height > 0 and overlap > 0.5 * height and 0 <= right.x0 - left.x1 < gap * 0.5:
+                n1, n2 = len(left.text), len(right.text)
+                out[i] = Line(f"{left.text} {right.text}", left.x0, min(prev.y0, ln.y0),
+                              right.x1, max(prev.y1, ln.y1),
+                              (left.conf * n1 + right.conf * n2) / (n1 + n2))
                 joined = True
                 break
         if not joined:

@@ -207,9 +207,9 @@ def consensus(text: str, table: dict[tuple[str, str, str], Counter[str]]) -> str
             continue
         prev = keys[i - 1] if i > 0 else ""
         nxt = keys[i + 1] if i + 1 < len(keys) else ""
-        counts = table.get((prev, keys[i], nxt))
+        counts = table.get((prev, keys[i], nxt), Counter())
         need = 1
-        if not counts:
+        if not counts or counts.most_common(1)[0][0] == core.lower():
             # The word with one of its neighbours, seen at least twice in the body.
             counts = Counter(table.get((prev, keys[i], "<"), Counter()))
             counts.update(table.get((">", keys[i], nxt), Counter()))

@@ -112,11 +112,9 @@ def _recipients_block(pages: Sequence[PageText], zones: Zones | None) -> str:
     parts = []
     for page in pages[-2:]:
         folded = fold(page.text)
-        m = None
-        for m in _NOI_NHAN.finditer(folded):
-            pass
-        if m is not None:
-            parts.append(folded[m.start():])
+        starts = [m.start() for m in _NOI_NHAN.finditer(folded)]
+        if starts:
+            parts.append(folded[starts[-1]:])
     if zones is not None:
         parts.append(fold("\n".join(ln.text for ln in zones.closing if ln.column != "right")))
     return "\n".join(parts)
