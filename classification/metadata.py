@@ -183,21 +183,43 @@ def trigram_forms(texts: Iterable[str]) -> dict[tuple[str, str, str], Counter[st
 _CONSONANTS = set("bcdđghklmnpqrstvx")
 
 
-def consensus(text: str, table: dict[tuple[str, str, str], Counter[str]]) -> str:
+def _fragment(token: str) -> bool:
+    """Letters without a vowel: never a Vietnamese word, a piece of one ("ph ường", "nướ c")."""
+    letters = [c for c in fold(token) if c.isalpha()]
+    return bool(letters) and len(letters) <= 3 and all(c in _CONSONANTS for c in letters) and (
+        token.isalpha())
+
+
+def _join_fragments(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if _fragment(tok) and i + 1 < len(tokens) and fold(tokens[i + 1])[:1] in "aeiouy" and (
+                tokens[i + 1][:1].islower()):
+            out.append(tok + tokens[i + 1])
+            i += 2
+            continue
+        if _fragment(tok) and out and out[-1][-1:].isalpha() and tok.islower():
+            out[-1] += tok
+        else:
+            out.append(tok)
+        i += 1
+    return out
+
+
+def consensus(text: str, table: dict[tuple[str, str, str], Counter[str]],
+              agree: dict[tuple[str, str, str], Counter[str]] | None = None) -> str:
     """Repair diacritics of a phrase from the same words elsewhere in the document.
 
     The abstract's words usually come back in the body, printed in regular type that OCR reads
     better than the bold title block: a word whose spelling disagrees with the spelling of the
     same three folded words in the body (`table`, built without the phrase itself) takes the
-    body's spelling. A lone consonant split off a word ("nướ c") is joined back.
+    body's spelling. `agree`: another reading of the same phrase (the page text's, when the
+    phrase came from the zone): where both readings spell a word the same, the body does not
+    overrule them. Pieces of a word split by OCR ("nướ c", "ph ường") are joined back.
     """
-    tokens = text.split()
-    joined: list[str] = []
-    for tok in tokens:
-        if joined and len(tok) == 1 and tok.lower() in _CONSONANTS and joined[-1][-1:].isalpha():
-            joined[-1] += tok
-        else:
-            joined.append(tok)
+    joined = _join_fragments(text.split())
     cores = [re.sub(r"[^\w]", "", t) for t in joined]
     keys = [fold(c) for c in cores]
     out = list(joined)
@@ -218,6 +240,9 @@ def consensus(text: str, table: dict[tuple[str, str, str], Counter[str]]) -> str
             continue
         best, n = counts.most_common(1)[0]
         mine = counts.get(core.lower(), 0)
+        if agree is not None:
+            seconded = agree.get((prev, keys[i], nxt), Counter()).get(core.lower(), 0)
+            mine += 2 * seconded
         if best != core.lower() and n >= need and n > mine:
             fixed = best.capitalize() if core[0].isupper() else best
             if core.isupper():
@@ -789,6 +814,16 @@ def _zone_conf(lines: Sequence[Any]) -> float:
     return sum(ln.conf * w for ln, w in zip(lines, weights, strict=True)) / total if total else 0.0
 
 
+def _known_share(text: str, forms: dict[tuple[str, ...], Counter[str]]) -> float:
+    """Share of the words of a caps line that are vocabulary words or seen twice in the document."""
+    _, voc = _word_votes()
+    words = [fold(w) for w in re.findall(r"[^\W\d_]+", text)]
+    if not words:
+        return 0.0
+    known = sum(1 for w in words if (w,) in voc or sum(forms.get((w,), Counter()).values()) >= 2)
+    return known / len(words)
+
+
 def _plausible(iso: str) -> bool:
     """Not in the future (a scan is of a document already issued)."""
     import datetime as dt
@@ -841,7 +876,14 @@ def extract_metadata(pages: Sequence[PageText], zones: Zones | None = None,
     zone_text = [ln.text for ln in zones.header + zones.closing] if zones else []
     texts = [p.text for p in pages] + zone_text
     forms = doc_word_forms(texts)
-    issuing, parent = split_issuers([restore_caps(x, forms) for x in pick("issuers")])
+    issuing, parent = split_issuers([restore_caps(x, forms) for x in primary.issuers])
+    if secondary.issuers:
+        # The other reading of the issuer lines wins when more of its words are known words
+        # ("ĐHƯỜNG PHÚC LỢI" read in the zone, "PHƯỜNG PHÚC LỢI" in the page text).
+        alt = split_issuers([restore_caps(x, forms) for x in secondary.issuers])
+        if not issuing or _known_share(" ".join(alt), forms) > _known_share(
+                f"{issuing} {parent}", forms):
+            issuing, parent = alt
     # The body, without the title block: what the abstract's words are checked against.
     body = [_without(first.text, from_text.abstract + from_text.vv)] + [
         p.text for p in pages if p is not first]
@@ -852,7 +894,10 @@ def extract_metadata(pages: Sequence[PageText], zones: Zones | None = None,
         doc_type = "cong_van"
     h = primary if (primary.title or primary.vv) else secondary
     abstract = _abstract(h, doc_type) or _abstract(secondary, doc_type)
-    abstract = consensus(abstract, trigram_forms(body))
+    other = secondary if h is primary else primary
+    other_reading = _abstract(other, doc_type)
+    abstract = consensus(abstract, trigram_forms(body),
+                         trigram_forms([other_reading]) if other_reading else None)
     # Closing block: the zone's columns, else the full text of the last page.
     closing = Closing()
     if zones is not None and zones.closing:
