@@ -131,6 +131,20 @@ def match_stamp_text(reading: str) -> StampMatch:
     return best
 
 
+# Framed marks that are not secrecy marks (folded): a frame read as one of these is let go.
+# Any other reading of a stamp-sized frame in the header zone counts as an unreadable stamp.
+BENIGN_MARKS = ["den", "du thao", "ban sao", "sao y", "sao y ban chinh", "trich sao", "luu",
+                "da ky", "da duyet", "van ban dien tu", "cong van den", "so", "ngay"]
+
+
+def benign_mark(reading: str) -> bool:
+    for text in _variants(reading):
+        for label in BENIGN_MARKS:
+            if text == label or (len(label) >= 4 and _similarity(text, label) >= 0.75):
+                return True
+    return False
+
+
 def width_level(width_mm: float) -> Secrecy:
     return next(level for low, level in WIDTH_LEVELS if width_mm >= low)
 
@@ -524,8 +538,7 @@ def stamp_evidence(candidates: list[StampCandidate], page: int) -> list[Evidence
             out.append(Evidence("recall_stamp", Secrecy.MAT, 0.45, page, c.bbox,
                                 f"{detail}, THU HỒI"))
         else:
-            readable_other = c.confidence >= 75 and len(c.reading.replace(" ", "")) >= 4
-            if readable_other:
+            if benign_mark(c.reading) and c.confidence >= 60:
                 out.append(Evidence("other_stamp", Secrecy.NONE, round(c.confidence / 100, 3),
                                     page, c.bbox, f"{detail}, another mark"))
                 continue

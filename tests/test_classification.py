@@ -222,6 +222,21 @@ def test_unreadable_stamp_shaped_red_box_is_classified_for_review(tmp_path: Path
     assert decided.is_classified and review and confidence < 0.85
 
 
+def test_draft_mark_in_a_frame_is_let_go_but_an_unknown_word_is_reviewed(tmp_path: Path
+                                                                        ) -> None:
+    im, d = _page()
+    _stamp(d, 35, 42, 30, "DỰ THẢO", double=False)
+    evidence = _image_evidence(_save(im, tmp_path, name="draft.png"))
+    assert [e.signal for e in evidence] == ["other_stamp"]
+    assert _decide(evidence)[0] is Secrecy.NONE
+    im, d = _page()
+    _stamp(d, 35, 42, 30, "NHẤT", double=True)  # a secrecy stamp misread, or who knows
+    evidence = _image_evidence(_save(im, tmp_path, name="unknown.png"))
+    assert [e.signal for e in evidence] == ["stamp_shape"]
+    level, _, review, _ = _decide(evidence)
+    assert level.is_classified and review
+
+
 def test_plain_page_is_not_secret(tmp_path: Path) -> None:
     im, _ = _page()
     evidence = _image_evidence(_save(im, tmp_path))
