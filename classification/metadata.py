@@ -674,6 +674,21 @@ def _split_recipient(line: str) -> tuple[str, str]:
     return line[:best].strip(), line[best:].strip()
 
 
+def _is_recipient(line: str) -> bool:
+    """A line of the "Nơi nhận" list: not the copy count or copy permission of a secret
+    document (they follow the list), not an OCR speck."""
+    folded = fold(line)
+    if _COPIES.search(folded) or _NO_COPY.search(folded):
+        return False
+    return len(re.findall(r"[^\W\d_]", line)) >= 3
+
+
+def _recipient(line: str) -> str:
+    """Punctuation as printed: "VT,VP." -> "VT, VP."; a final ":" is a misread ";"."""
+    line = re.sub(r",(?=[^\W\d_])", ", ", line.strip())
+    return line[:-1] + ";" if line.endswith(":") and not line.endswith("Lưu:") else line
+
+
 def parse_closing(right: Sequence[str], left: Sequence[str], family: str,
                   interleaved: bool, names: Sequence[str] = ()) -> Closing:
     """The signature block (`right`) and the recipients block (`left`).
@@ -727,7 +742,7 @@ def parse_closing(right: Sequence[str], left: Sequence[str], family: str,
                 rec_lines.append("- " + line)  # its dash was lost
             elif rec_lines and line and line[0].islower():
                 rec_lines.append(line)
-    c.recipients = [r for r in rec_lines if len(r) > 3]
+    c.recipients = [_recipient(r) for r in rec_lines if _is_recipient(r)]
     tail = fold(" ".join(rec_lines))
     m = _COPIES.search(tail)
     if m:
