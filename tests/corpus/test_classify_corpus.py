@@ -8,7 +8,6 @@ ones decided non-secret without review. The first run OCRs every file (several m
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -19,8 +18,7 @@ import classify_eval  # noqa: E402
 
 
 def _corpus() -> Path:
-    root = Path(os.environ.get("SOHOA_CORPUS") or REPO.parent / "shared" / "corpus")
-    dev = root / "dev"
+    dev = classify_eval.default_corpus()  # $SOHOA_CORPUS/dev, else the nearest ../shared
     assert (dev / "manifest.json").exists(), f"no corpus at {dev} (set SOHOA_CORPUS)"
     return dev
 
