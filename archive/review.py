@@ -246,9 +246,12 @@ def _move_to_vault(archive: Archive, row: DocumentRow, record: dict[str, Any], l
     # Both catalogs share the sha256 unique index only within themselves: add to the vault
     # first, so the document is never in neither.
     archive.vault_catalog.add_document(vrow)
+    # The hashes of the document's objects now (the audit checks the catalog against the
+    # latest hashes the log recorded for a document).
     archive.log.append("reclassify", doc_id=row.doc_id, actor=actor, zone="vault",
                        before=row.secrecy, after=level.value, fields=sorted(changes),
-                       removed_open_objects=open_objects)
+                       sha256=row.sha256, archival_sha256=archival,
+                       record_sha256=vault_record, removed_open_objects=open_objects)
     _finish_move(archive, row.doc_id, open_objects, index_rebuild)
     stored = archive.vault_catalog.get(row.doc_id)
     assert stored is not None
