@@ -75,6 +75,8 @@ class StampCandidate:
     reading: str  # folded single-line reading of the inside (the stamp's own words only)
     confidence: float  # tesseract's mean word confidence of the reading
     match: StampMatch
+    text_width_mm: float = 0.0  # extent of the letters inside the frame
+    text_height_mm: float = 0.0
 
 
 def levenshtein(a: str, b: str) -> int:
@@ -355,7 +357,19 @@ def in_header_zone(bbox: tuple[int, int, int, int], shape: tuple[int, int],
     return share <= HEADER_ZONE
 
 
-def _text_image(crop_bgr: Any, red: bool) -> Any:
+def ink_extent(crop_bgr: Any, red: bool) -> tuple[int, int]:
+    """(width, height) in pixels of the letters inside a frame (specks and frame remnants
+    dropped): how much text the stamp carries, whatever OCR made of it."""
+    import numpy as np
+
+    img = _text_image(crop_bgr, red, for_ocr=False)
+    ys, xs = np.nonzero(img == 0)
+    if not len(xs):
+        return 0, 0
+    return int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+
+
+def _text_image(crop_bgr: Any, red: bool, for_ocr: bool = True) -> Any:
     """Black text on white for tesseract: red stamps through their green channel."""
     import cv2
     import numpy as np
@@ -375,6 +389,8 @@ def _text_image(crop_bgr: Any, red: bool) -> Any:
         touches = x == 0 or y == 0 or x + bw >= w or y + bh >= h
         if area < 6 or (touches and (bw > 0.5 * w or bh > 0.8 * h)):
             binary[labels == i] = 255
+    if not for_ocr:
+        return binary
     if h < 48:  # tesseract reads best with capitals ~30 px high
         binary = cv2.resize(binary, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
     return cv2.copyMakeBorder(binary, 16, 16, 16, 16, cv2.BORDER_CONSTANT, value=255)
@@ -446,6 +462,7 @@ def find_stamps(image: PageImage, read_line: LineReader,
         (_, _), (rw, rh), angle = rect
         long_px, short_px = max(rw, rh), min(rw, rh)
         text, conf, turn, match = _read(inner, red, read_line, (0, 180))
+        ink_w, ink_h = ink_extent(inner, red)
         rotation = None
         if match.kind:
             # Which way the page is up: the stamp was read after `_deskewed` turned its long
@@ -455,7 +472,8 @@ def find_stamps(image: PageImage, read_line: LineReader,
         out.append(StampCandidate(
             bbox=box, width_mm=long_px / px_per_mm, height_mm=short_px / px_per_mm, red=red,
             borders=frame.borders, in_header=None, rotation=rotation, reading=text[:40],
-            confidence=conf, match=match,
+            confidence=conf, match=match, text_width_mm=ink_w / px_per_mm,
+            text_height_mm=ink_h / px_per_mm,
         ))
     if page_turn is None and out and orientation is not None:
         page_turn = orientation()
@@ -463,7 +481,8 @@ def find_stamps(image: PageImage, read_line: LineReader,
     return [
         StampCandidate(c.bbox, c.width_mm, c.height_mm, c.red, c.borders,
                        None if page_turn is None else in_header_zone(c.bbox, shape, page_turn),
-                       c.rotation, c.reading, c.confidence, c.match)
+                       c.rotation, c.reading, c.confidence, c.match, c.text_width_mm,
+                       c.text_height_mm)
         for c in out
     ]
 
@@ -523,11 +542,13 @@ def stamp_evidence(candidates: list[StampCandidate], page: int) -> list[Evidence
             out.append(Evidence("stamp_text", m.level, round(min(score, 0.99), 3), page, c.bbox,
                                 f"{detail}, read '{c.reading[:20]}'"))
             by_width = width_level(c.width_mm)
-            if by_width.rank > m.level.rank and c.width_mm >= 26.5:
-                # A wider frame than the text read: part of the stamp may be lost. The higher
-                # level the size suggests stands until a person looks.
+            if by_width.rank > m.level.rank and c.width_mm >= 26.5 and unread_ink(c):
+                # A frame of a higher level's width with more letters in it than were read:
+                # part of the stamp ("TUYỆT") may be lost. The higher level the size suggests
+                # stands until a person looks. (A wide frame around a short word is not that.)
                 out.append(Evidence("stamp_size", by_width, 0.45, page, c.bbox,
-                                    f"{detail}: wider than a {m.level.label_vi} stamp"))
+                                    f"{detail}: wider than a {m.level.label_vi} stamp, "
+                                    "with unread letters"))
         elif m.kind == "urgency":
             out.append(Evidence("urgency_stamp", Secrecy.NONE, round(m.similarity, 3), page,
                                 c.bbox, f"{detail}, urgency {m.value}"))
@@ -554,6 +575,15 @@ def stamp_evidence(candidates: list[StampCandidate], page: int) -> list[Evidence
                 out.append(Evidence("stamp_shape", Secrecy.MAT, 0.4, page, c.bbox,
                                     f"{detail}, text not readable"))
     return out
+
+
+def unread_ink(c: StampCandidate) -> bool:
+    """More letters inside the frame than the reading accounts for (capitals are about 0.8 of
+    their height wide; the space counts as one)."""
+    if c.text_height_mm <= 0:
+        return True  # nothing measured: assume the worst
+    expected = len(c.match.value or c.reading) * 0.8 * c.text_height_mm
+    return c.text_width_mm > 1.5 * expected
 
 
 def urgency_of(evidence: list[Evidence] | tuple[Evidence, ...]) -> str:

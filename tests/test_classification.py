@@ -119,6 +119,29 @@ def test_red_double_border_secrecy_stamps_give_their_level(tmp_path: Path, text:
     assert decided is level and not review and confidence >= 0.9
 
 
+def test_wide_frame_around_a_short_word_keeps_the_level_read(tmp_path: Path) -> None:
+    im, d = _page()
+    _stamp(d, 30, 42, 40, "MẬT", double=True, h_mm=12)
+    evidence = _image_evidence(_save(im, tmp_path))
+    assert [(e.signal, e.level) for e in evidence] == [("stamp_text", Secrecy.MAT)]
+
+
+def test_unread_letters_in_a_wide_frame_raise_the_level() -> None:
+    def candidate(text_width: float) -> stamp.StampCandidate:
+        return stamp.StampCandidate(
+            (0, 0, 300, 60), 40.0, 8.0, True, 2, True, 0, "mat", 90.0,
+            stamp.StampMatch("secrecy", Secrecy.MAT, "mat", 1.0), text_width, 5.2)
+
+    # "TUYỆT MẬT" printed (30 mm of letters), only "MẬT" read: TUYỆT MẬT until a person looks.
+    ev = stamp.stamp_evidence([candidate(29.7)], page=1)
+    assert [(e.signal, e.level) for e in ev] == [("stamp_text", Secrecy.MAT),
+                                                 ("stamp_size", Secrecy.TUYET_MAT)]
+    assert secrecy.decide(ev, 1.0, 0.85)[:3:2] == (Secrecy.TUYET_MAT, True)
+    # "MẬT" alone in the same frame (11 mm of letters): MẬT.
+    ev = stamp.stamp_evidence([candidate(11.3)], page=1)
+    assert [e.signal for e in ev] == ["stamp_text"]
+
+
 def test_tuyet_mat_is_held_before_ocr(tmp_path: Path) -> None:
     im, d = _page()
     _stamp(d, 35, 42, 40, "TUYỆT MẬT", double=True)
