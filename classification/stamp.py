@@ -310,7 +310,7 @@ def _frame_candidates(mask: Any, px_per_mm: float, close_mm: float) -> list[tupl
         rect = cv2.minAreaRect(contour)
         (_, _), (rw, rh), _ = rect
         long_mm, short_mm = max(rw, rh) / px_per_mm, min(rw, rh) / px_per_mm
-        if not (14.0 <= long_mm <= 56.0 and 5.0 <= short_mm <= 13.0):
+        if not (14.0 <= long_mm <= 56.0 and 5.0 <= short_mm <= 16.0):
             continue
         if not 1.6 <= long_mm / short_mm <= 8.0:
             continue
@@ -370,12 +370,18 @@ def ink_extent(crop_bgr: Any, red: bool) -> tuple[int, int]:
 
 
 def _text_image(crop_bgr: Any, red: bool, for_ocr: bool = True) -> Any:
-    """Black text on white for tesseract: red stamps through their green channel."""
+    """Black text on white for tesseract: red stamps through their redness."""
     import cv2
     import numpy as np
 
-    if red:
-        grey = crop_bgr[..., 1]  # red ink absorbs green: the strongest contrast
+    if red == "green":
+        grey = crop_bgr[..., 1]  # red ink absorbs green: the strongest contrast on paper
+    elif red:
+        # Redness (red minus the stronger of green and blue): high for red ink, about zero
+        # for paper and for black text the stamp may overlap.
+        ch = crop_bgr.astype(np.int16)
+        redness = np.clip(ch[..., 2] - np.maximum(ch[..., 1], ch[..., 0]), 0, 255)
+        grey = (255 - redness).astype(np.uint8)
     else:
         grey = cv2.cvtColor(crop_bgr, cv2.COLOR_BGR2GRAY) if crop_bgr.ndim == 3 else crop_bgr
     grey = cv2.normalize(grey, None, 0, 255, cv2.NORM_MINMAX)
@@ -401,21 +407,22 @@ def _read(inner_bgr: Any, red: bool, read_line: LineReader, turns: tuple[int, ..
     """Best reading of the frame's inside over the given turns (degrees cw)."""
     import cv2
 
-    base = _text_image(inner_bgr, red)
     best: tuple[str, float, int | None, StampMatch] = ("", 0.0, None, StampMatch("", None, "",
                                                                                  0.0))
-    for turn in turns:
-        img = base
-        if turn == 180:
-            img = cv2.rotate(base, cv2.ROTATE_180)
-        text, conf = read_line(img)
-        match = match_stamp_text(text)
-        score = match.similarity if match.kind else 0.0
-        if best[2] is None or score > best[3].similarity or (
-                not best[3].kind and conf > best[1]):
-            best = (fold(text).strip(), conf, turn, match)
-        if match.kind and match.similarity >= 0.95:
-            break
+    # Red ink by its redness first (black text under the stamp drops out), then through the
+    # green channel (smoother letters) when that reading was not clean.
+    for source in ((True, "green") if red else (False,)):
+        base = _text_image(inner_bgr, source)  # type: ignore[arg-type]
+        for turn in turns:
+            img = base if turn != 180 else cv2.rotate(base, cv2.ROTATE_180)
+            text, conf = read_line(img)
+            match = match_stamp_text(text)
+            score = match.similarity if match.kind else 0.0
+            if best[2] is None or score > best[3].similarity or (
+                    not best[3].kind and conf > best[1]):
+                best = (fold(text).strip(), conf, turn, match)
+            if match.kind and match.similarity >= 0.95:
+                return best
     return best
 
 

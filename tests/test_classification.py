@@ -119,6 +119,14 @@ def test_red_double_border_secrecy_stamps_give_their_level(tmp_path: Path, text:
     assert decided is level and not review and confidence >= 0.9
 
 
+def test_stamp_over_black_text_is_read(tmp_path: Path) -> None:
+    im, d = _page()
+    d.text((30 * MM, 44 * MM), "BÁO CÁO TỔNG HỢP", font=_font(int(7 * MM)), fill="black")
+    _stamp(d, 28, 41, 41, "MẬT", double=True, h_mm=13.5)  # a tall, sloppy stamp
+    evidence = _image_evidence(_save(im, tmp_path))
+    assert [(e.signal, e.level) for e in evidence] == [("stamp_text", Secrecy.MAT)]
+
+
 def test_wide_frame_around_a_short_word_keeps_the_level_read(tmp_path: Path) -> None:
     im, d = _page()
     _stamp(d, 30, 42, 40, "MẬT", double=True, h_mm=12)
