@@ -299,7 +299,22 @@ class Catalog:
                 "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (f"object:{sha256}", sha256)
             )
 
+    def forget_object(self, sha256: str) -> None:
+        """Undo `keep_object`: only when the object leaves this zone (a reclassification)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM meta WHERE key = ?", (f"object:{sha256}",))
+
     # -- duplicates and quarantine -------------------------------------------------------------
+
+    def scrub_duplicate_names(self, doc_id: str) -> int:
+        """Blank the file names of duplicates of a document that became classified (a file name
+        can itself be sensitive). Returns how many rows changed."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE duplicates SET source_name = '' WHERE doc_id = ? AND source_name != ''",
+                (doc_id,),
+            )
+            return int(cur.rowcount)
 
     def add_duplicate(self, sha256: str, doc_id: str, source_name: str, job_id: str,
                       at: str) -> None:

@@ -295,6 +295,86 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# -- review -------------------------------------------------------------------------------------
+
+def _actor(args: argparse.Namespace) -> str:
+    name = args.by or os.environ.get("SOHOA_USER") or getpass.getuser()
+    return "cli:" + "".join(c for c in name if c.isprintable())[:64]
+
+
+@command("review")
+def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+    """The review queue: list, show, confirm, correct (archive/review.py)."""
+    from archive import review
+    from sohoa.records import Secrecy
+
+    service = _service(settings)
+    try:
+        archive = service.archive
+        if args.review_action == "list":
+            items = review.review_queue(archive)
+            if args.json:
+                _print_json({"count": len(items), "items": [i.to_json() for i in items]})
+            else:
+                print(f"{len(items)} tài liệu chờ xem xét")
+                for i in items:
+                    reasons = ", ".join(i.reasons)
+                    print(f"- {i.doc_id}  [{i.zone}, {i.secrecy}]  {i.title}"
+                          + (f"  ({reasons})" if reasons else ""))
+            return 0
+        row = archive.get(args.doc_id)
+        if row is None:
+            raise NotFoundError(f"no document {args.doc_id}")
+        if args.review_action == "show":
+            view = document_view(service, args.doc_id)
+            if args.json:
+                _print_json(view)
+            else:
+                print(f"Tài liệu {view['doc_id']} [{row.zone}], độ mật {view['secrecy']}, "
+                      f"cần xem xét: {'có' if view['review'] else 'không'}")
+                cls = view.get("classification") or {}
+                if cls:
+                    print(f"  độ tin cậy {cls.get('confidence')}, lý do: "
+                          f"{', '.join(cls.get('review_reasons', [])) or '-'}")
+                    for e in cls.get("evidence", []):
+                        print(f"  dấu hiệu: {e['signal']} {e['level']} {e['score']} "
+                              f"trang {e.get('page')} {e.get('detail', '')}")
+                for key, value in (view.get("metadata") or {}).items():
+                    if value not in ("", None, [], 0):
+                        print(f"  {key}: {value}")
+            return 0
+
+        def index_update(updated: Any) -> None:
+            service.index.add([service.index_document(updated)])
+
+        actor = _actor(args)
+        if args.review_action == "confirm":
+            updated = review.confirm(archive, args.doc_id, actor, index_update)
+        else:
+            values = {}
+            for item in args.set or []:
+                name, sep, raw = item.partition("=")
+                if not sep:
+                    raise SettingsError(f"--set takes field=value, not {item!r}")
+                values[name.strip()] = review.parse_value(name.strip(), raw)
+            secrecy = Secrecy(args.secrecy) if args.secrecy else None
+            if secrecy is None and not values:
+                raise SettingsError("nothing to correct: give --secrecy and/or --set")
+            updated = review.correct(archive, args.doc_id, actor, secrecy=secrecy,
+                                     values=values, index_update=index_update,
+                                     index_rebuild=service.rebuild_index)
+        archive.sign_tree_head()
+        out = {"doc_id": updated.doc_id, "zone": updated.zone, "status": updated.status,
+               "secrecy": updated.secrecy, "review": updated.review}
+        if args.json:
+            _print_json(out)
+        else:
+            print(f"Đã ghi: {updated.doc_id} [{updated.zone}], độ mật {updated.secrecy}")
+        return 0
+    finally:
+        service.close()
+
+
 # -- audit --------------------------------------------------------------------------------------
 
 @command("audit")
@@ -617,6 +697,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", parents=[common], help="one document")
     p.add_argument("doc_id")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("review", parents=[common], help="the review queue")
+    rsub = p.add_subparsers(dest="review_action", required=True)
+    # The same options after the action ("review list --home H"), without defaults that would
+    # overwrite the ones given before it ("review --home H list").
+    nested = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    nested.add_argument("--home")
+    nested.add_argument("--log-json", action="store_true")
+    nested.add_argument("--verbose", "-v", action="store_true")
+    r = rsub.add_parser("list", parents=[nested], help="documents waiting for a person")
+    r.add_argument("--json", action="store_true")
+    r = rsub.add_parser("show", parents=[nested], help="one document with its evidence")
+    r.add_argument("doc_id")
+    r.add_argument("--json", action="store_true")
+    r = rsub.add_parser("confirm", parents=[nested], help="the decision stands")
+    r.add_argument("doc_id")
+    r.add_argument("--by", help="who confirms (default: the login name)")
+    r.add_argument("--json", action="store_true")
+    r = rsub.add_parser("correct", parents=[nested], help="correct secrecy and/or metadata")
+    r.add_argument("doc_id")
+    r.add_argument("--secrecy", choices=["none", "mat", "toi_mat", "tuyet_mat"])
+    r.add_argument("--set", action="append", metavar="FIELD=VALUE",
+                   help="metadata field; lists as JSON or 'a | b'")
+    r.add_argument("--by", help="who corrects (default: the login name)")
+    r.add_argument("--json", action="store_true")
 
     p = sub.add_parser("audit", parents=[common], help="check the whole archive")
     p.add_argument("--json", action="store_true")

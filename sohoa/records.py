@@ -155,6 +155,7 @@ class DocumentMetadata:
     copy_permission: str = ""
     page_count: int = 0
     title: str = ""
+    addressees: tuple[str, ...] = ()  # "Kính gửi" lines
 
 
 @dataclass(frozen=True)
