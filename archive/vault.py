@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 import pyrage
 
-from archive.store import ObjectStore
+from archive.store import ObjectStore, sha256_file
 from sohoa.errors import SettingsError, VaultLockedError
 
 VAULT_FORMAT = "sohoa-vault 1"
@@ -88,7 +88,7 @@ class Vault:
             out.flush()
             os.fsync(out.fileno())
         staged = Path(tmp_name)
-        return staged, _sha256_path(staged)
+        return staged, sha256_file(staged)
 
     def stage_bytes(self, data: bytes) -> tuple[Path, str]:
         fd, tmp_name = tempfile.mkstemp(dir=self.store.tmp, prefix="stage-")
@@ -97,7 +97,7 @@ class Vault:
             out.flush()
             os.fsync(out.fileno())
         staged = Path(tmp_name)
-        return staged, _sha256_path(staged)
+        return staged, sha256_file(staged)
 
     def commit_staged(self, staged: Path, sha256: str) -> str:
         try:
@@ -124,14 +124,6 @@ class Vault:
         if not passphrase:
             raise VaultLockedError(f"the vault is locked: set {env_name} or enter the passphrase")
         return self.unlock(passphrase)
-
-
-def _sha256_path(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass

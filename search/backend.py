@@ -93,7 +93,7 @@ class SearchBackend(Protocol):
 
     def doc_ids(self) -> set[str]: ...
 
-    def rebuild(self, docs: Iterable[IndexDocument]) -> None:
+    def rebuild(self, docs: Iterable[IndexDocument], purge: bool = False) -> None:
         """Index `docs` into a new directory and swap it in atomically."""
         ...
 

@@ -192,7 +192,7 @@ class TantivyBackend:
                 writer.wait_merging_threads()
             ix.reload()
 
-    def rebuild(self, docs: Iterable[IndexDocument]) -> None:
+    def rebuild(self, docs: Iterable[IndexDocument], purge: bool = False) -> None:
         """Index `docs` into a new directory, then swap it in atomically."""
         with self._lock:
             target = self.dirs.new_dir()
@@ -214,7 +214,7 @@ class TantivyBackend:
             except BaseException:
                 shutil.rmtree(target, ignore_errors=True)
                 raise
-            self.dirs.install(target, complete=True)
+            self.dirs.install(target, complete=True, purge=purge)
             self._ix = None
             self._opened = None
 

@@ -58,11 +58,13 @@ class VersionedDirs:
         tmp.write_text(self.tag + "\n")
         os.replace(tmp, target / "SCHEMA")
 
-    def install(self, target: Path, *, complete: bool) -> None:
+    def install(self, target: Path, *, complete: bool, purge: bool = False) -> None:
         """Point `current` at `target` atomically, then remove versions no one should need.
 
         `complete` is true for a full rebuild from the store (clears the REBUILD marker) and
-        false for an empty index created on start-up (sets it).
+        false for an empty index created on start-up (sets it). `purge` removes every other
+        version at once, the spare included: for a rebuild whose purpose is to forget a
+        document (one reclassified as secret must not stay in any index directory).
         """
         marker = self.root / REBUILD_MARKER
         if not complete:
@@ -77,9 +79,9 @@ class VersionedDirs:
             os.close(dir_fd)
         if complete:
             marker.unlink(missing_ok=True)
-        self.cleanup(keep=target.name)
+        self.cleanup(keep=target.name, keep_spare=not purge)
 
-    def cleanup(self, keep: str) -> None:
+    def cleanup(self, keep: str, keep_spare: bool = True) -> None:
         """Delete old versions, keeping `keep` and the newest other complete one.
 
         The newest other one may still be open in another process (the web UI) that has not
@@ -93,7 +95,7 @@ class VersionedDirs:
             key=lambda p: p.stat().st_mtime, reverse=True,
         )
         complete = [p for p in others if (p / "SCHEMA").exists()]
-        spare = complete[0].name if complete else None
+        spare = complete[0].name if complete and keep_spare else None
         day_ago = time.time() - 86400
         for p in others:
             if p.name == spare:

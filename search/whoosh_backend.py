@@ -161,7 +161,7 @@ class WhooshBackend:
                 writer.cancel()
                 raise
 
-    def rebuild(self, docs: Iterable[IndexDocument]) -> None:
+    def rebuild(self, docs: Iterable[IndexDocument], purge: bool = False) -> None:
         """Build a new index directory from `docs` and swap it in atomically."""
         with self._lock:
             target = self.dirs.new_dir()
@@ -188,11 +188,13 @@ class WhooshBackend:
                 shutil.rmtree(target, ignore_errors=True)
                 raise
             self.close()
-            self.dirs.install(target, complete=True)
+            self.dirs.install(target, complete=True, purge=purge)
 
     def doc_ids(self) -> set[str]:
         with self._index().searcher() as s:
             reader = s.reader()
+            if reader.doc_count_all() == 0:
+                return set()  # an empty index has no columns to read
             column = reader.column_reader("doc_id")
             return {column[n] for n in reader.all_doc_ids()}
 

@@ -362,7 +362,7 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
                 raise SettingsError("nothing to correct: give --secrecy and/or --set")
             updated = review.correct(archive, args.doc_id, actor, secrecy=secrecy,
                                      values=values, index_update=index_update,
-                                     index_rebuild=service.rebuild_index)
+                                     index_rebuild=lambda: service.rebuild_index(purge=True))
         archive.sign_tree_head()
         out = {"doc_id": updated.doc_id, "zone": updated.zone, "status": updated.status,
                "secrecy": updated.secrecy, "review": updated.review}

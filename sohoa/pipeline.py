@@ -174,14 +174,16 @@ class Service:
         for doc_id in self.archive.catalog.doc_ids():
             yield self.index_document(self.archive.get_open(doc_id))
 
-    def rebuild_index(self) -> int:
+    def rebuild_index(self, purge: bool = False) -> int:
+        """Rebuild the open index from the store. `purge` also deletes every earlier index
+        directory at once (after a document left the open archive)."""
         with self._index_lock:
             if self._index is None:  # not through `index`: it could rebuild a first time
                 self._index = open_backend(self.settings.search.backend,
                                            self.settings.home / "index")
             backend = self._index
         count = len(self.archive.catalog.doc_ids())
-        backend.rebuild(self._index_documents())
+        backend.rebuild(self._index_documents(), purge=purge)
         return count
 
     # -- intake ------------------------------------------------------------------------------

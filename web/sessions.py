@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from sohoa.sqlite import SQLiteDatabase
 
 IDLE_SECONDS = 4 * 3600  # an unattended browser is signed out after four hours
 ABSOLUTE_SECONDS = 12 * 3600  # and every session ends after twelve (one working day)
@@ -50,20 +51,15 @@ class SessionStore:
         self.path = path
         self.idle_s = idle_s
         self.absolute_s = absolute_s
-        self._local = threading.local()
+        # Losing the last "seen" update in a power cut is harmless: no fsync per request.
+        self._db = SQLiteDatabase(path, durable=False)
         self._last_purge = 0.0
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            self._local.conn = conn
-        return conn
+        return self._db.conn()
 
     def create_schema(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn().executescript(_SCHEMA)
+        self._db.create(_SCHEMA)
         self.path.chmod(0o600)
 
     def create(self, user: str, tag: str) -> str:
