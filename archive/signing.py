@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 import datetime as dt
+import functools
 import hashlib
 import io
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509

@@ -68,7 +68,8 @@ def claim(path: Path, areas: WorkAreas, queue: SQLiteJobQueue, *, move: bool,
     job_dir.mkdir(parents=True)
     original_name = safe_display_name(path.name)
     info = {"job_id": job_id, "doc_id": doc_id, "original_name": original_name,
-            "source": safe_display_name(source_label, 1000, keep_slashes=True), "claimed_at": time.time()}
+            "source": safe_display_name(source_label, 1000, keep_slashes=True),
+            "claimed_at": time.time()}
     _write_durable(job_dir / SOURCE_INFO, json.dumps(info, ensure_ascii=False).encode())
     target = job_dir / ORIGINAL
     if move:

@@ -224,4 +224,6 @@ def _validate_image(path: Path, kind: InputKind, limits: Limits) -> ValidatedInp
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         code = "truncated" if "truncated" in str(exc).lower() else "corrupt"
-        raise InputRejected(code, f"damaged {kind.value.upper()} image: cannot be decoded") from None
+        raise InputRejected(
+            code, f"damaged {kind.value.upper()} image: cannot be decoded"
+        ) from None

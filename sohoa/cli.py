@@ -42,7 +42,8 @@ def _service(settings: Settings):  # type: ignore[no-untyped-def]
     return Service(settings).open()
 
 
-def _passphrase(settings: Settings, *, confirm: bool = False, prompt: str = "Mật khẩu kho mật: ") -> str:
+def _passphrase(settings: Settings, *, confirm: bool = False,
+                prompt: str = "Mật khẩu kho mật: ") -> str:
     value = os.environ.get(settings.vault.passphrase_env, "")
     if value:
         return value
@@ -77,7 +78,7 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     passphrase = "" if archive.vault.exists() else _passphrase(settings, confirm=True)
     archive.create(args.organisation or settings.archive.organisation, passphrase, pkcs12)
     service = _service(settings)
-    service.index  # creates the index
+    _ = service.index  # opening it creates it
     settings.inbox.mkdir(parents=True, exist_ok=True)
     service.close()
     result = {"home": str(home), "created": not already, "inbox": str(settings.inbox),
@@ -100,7 +101,8 @@ def expand_inputs(paths: Iterable[str]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and not child.is_symlink() and not is_unfinished_name(child.name):
+                if (child.is_file() and not child.is_symlink()
+                        and not is_unfinished_name(child.name)):
                     out.append(child)
         elif path.is_file():
             out.append(path)
@@ -136,8 +138,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             _print_json(outcome.to_json())
         else:
             label = STATUS_VI.get(outcome.status, outcome.status)
-            extra = f" → {outcome.doc_id}" if outcome.doc_id and outcome.status == "archived" else ""
-            reason = f" ({outcome.reason})" if outcome.reason and outcome.status != "archived" else ""
+            archived = outcome.status == "archived"
+            extra = f" → {outcome.doc_id}" if outcome.doc_id and archived else ""
+            reason = f" ({outcome.reason})" if outcome.reason and not archived else ""
             pages = f", {outcome.pages} trang" if outcome.pages else ""
             print(f"{outcome.source}: {label}{extra}{pages}{reason}", flush=True)
 
@@ -524,8 +527,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     errors = [{"job": j.job_id, "source": j.original_name, "error": j.last_error}
               for j in service.queue.recent_errors()]
     service.close()
-    out = {"counts": counts, "quarantine": quarantine, "pages_per_minute": round(pages_hour / 60, 2),
-           "last_errors": errors}
+    out = {"counts": counts, "quarantine": quarantine,
+           "pages_per_minute": round(pages_hour / 60, 2), "last_errors": errors}
     if args.json:
         _print_json(out)
     else:
@@ -554,7 +557,8 @@ def cmd_quarantine(args: argparse.Namespace, settings: Settings) -> int:
                     print(f"{r.qid}  {r.source_name}: {r.reason}")
             return 0
         if not args.id:
-            raise SettingsError(f"quarantine {args.action} needs an ID (see `sohoa quarantine list`)")
+            raise SettingsError(
+                f"quarantine {args.action} needs an ID (see `sohoa quarantine list`)")
         if args.action == "retry":
             service.retry_quarantined(args.id, actor="cli")
             outcomes = service.run_workers(workers=1, until_empty=True)

@@ -43,7 +43,8 @@ class OcrSettings:
     preprocess: bool = True  # opencv clean-up of the image that is OCR'd
     clean_final: bool = False  # also show the cleaned image in the archival PDF
     review_confidence: float = 60.0  # pages under this mean word confidence go to review
-    ram_tmp_dir: str = "/dev/shm"  # work files live in RAM: no plaintext of a scan on disk
+    # Work files live in RAM (private 0700 subdirectories): no plaintext of a scan on disk.
+    ram_tmp_dir: str = "/dev/shm"  # noqa: S108
     correct_text: bool = True  # Vietnamese post-OCR correction
 
 
@@ -58,14 +59,14 @@ class ArchiveSettings:
     organisation: str = "Đảng ủy phường"
     pades_level: str = "B-B"  # B-T when tsa_url is set
     tsa_url: str = ""
-    signing_passphrase_env: str = "SOHOA_SIGNING_PASSPHRASE"
+    signing_passphrase_env: str = "SOHOA_SIGNING_PASSPHRASE"  # noqa: S105 (a variable name)
 
 
 @dataclass(frozen=True)
 class VaultSettings:
     # Whether the open catalog may hold a stub (id, level, date received) of a classified document.
     open_stub: bool = False
-    passphrase_env: str = "SOHOA_VAULT_PASSPHRASE"
+    passphrase_env: str = "SOHOA_VAULT_PASSPHRASE"  # noqa: S105 (a variable name)
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,9 @@ def _coerce(value: Any, target: type, where: str) -> Any:
             return float(value)
         return str(value)
     except (TypeError, ValueError):
-        raise SettingsError(f"setting {where}: {value!r} is not a valid {target.__name__}") from None
+        raise SettingsError(
+            f"setting {where}: {value!r} is not a valid {target.__name__}"
+        ) from None
 
 
 def _build_section(name: str, values: dict[str, Any]) -> Any:

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from archive.store import fsync_dir
-from ingest.queue import Job, JobState
+from ingest.queue import Job
 from sohoa.errors import NotFoundError, SohoaError
 from sohoa.logs import get_logger
 from sohoa.vntext import safe_display_name
