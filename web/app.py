@@ -109,8 +109,9 @@ def create_app(settings: Settings, *, testing: bool = False,
     from web.views_auth import bp as auth_bp
     from web.views_docs import bp as docs_bp
     from web.views_ingest import bp as ingest_bp
+    from web.views_review import bp as review_bp
 
-    for bp in (auth_bp, docs_bp, ingest_bp, admin_bp):
+    for bp in (auth_bp, docs_bp, ingest_bp, admin_bp, review_bp):
         app.register_blueprint(bp)
 
     @app.before_request
