@@ -109,10 +109,12 @@ def create_app(settings: Settings, *, testing: bool = False,
     from web.views_auth import bp as auth_bp
     from web.views_docs import bp as docs_bp
     from web.views_ingest import bp as ingest_bp
+
+    for bp in (auth_bp, docs_bp, ingest_bp, admin_bp):
+        app.register_blueprint(bp)
     from web.views_review import bp as review_bp
 
-    for bp in (auth_bp, docs_bp, ingest_bp, admin_bp, review_bp):
-        app.register_blueprint(bp)
+    app.register_blueprint(review_bp)
 
     @app.before_request
     def load_request_state() -> Any:

@@ -248,6 +248,9 @@ def page_image(doc_id: str, number: int) -> Any:
     return _private(response, max_age=86400)
 
 
+# The review queue and the review screen: web/views_review.py.
+
+
 @bp.get("/export")
 @requires(Permission.EXPORT)
 def export() -> Any:
