@@ -74,6 +74,13 @@ def test_correct_a_review_item(open_page: OpenPage, live_server: LiveServer) -> 
     assert 0.05 < (box["x"] - svg["x"]) / svg["width"] < 0.2
     assert 0.1 < (box["y"] - svg["y"]) / svg["height"] < 0.25
     assert "Dấu độ khẩn" in phone.locator("#evidence").inner_text()
+    unlabeled = phone.evaluate(
+        """() => [...document.querySelectorAll('main input, main select, main textarea')]
+            .filter(e => e.type !== 'hidden' && !e.hidden)
+            .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+            .map(e => e.outerHTML)""")
+    assert unlabeled == []
+    assert phone.locator("#f-date").input_value() == "05/06/2025"  # dd/mm/yyyy
     assert_fits(phone)
     screenshot(phone, "review-item")
 
