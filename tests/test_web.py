@@ -447,7 +447,7 @@ def test_review_list_shows_flagged_documents(own: tuple[Flask, WebHome]) -> None
     catalog.update_document(with_status(row, review=True, classification={
         **row.classification, "review_reasons": ["low_ocr_confidence:1", "secrecy_uncertain"]}))
     html = client.get("/review").get_data(as_text=True)
-    assert f"/d/{home.plan_id}" in html and home.hostile_id not in html
+    assert f"/review/{home.plan_id}" in html and home.hostile_id not in html
     assert "Độ tin cậy OCR thấp (trang 1)" in html and "Chưa chắc về độ mật" in html
 
 

@@ -112,6 +112,9 @@ def create_app(settings: Settings, *, testing: bool = False,
 
     for bp in (auth_bp, docs_bp, ingest_bp, admin_bp):
         app.register_blueprint(bp)
+    from web.views_review import bp as review_bp
+
+    app.register_blueprint(review_bp)
 
     @app.before_request
     def load_request_state() -> Any:

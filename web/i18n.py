@@ -92,6 +92,15 @@ VI: dict[str, str] = {
     "search.active": "Đang lọc",
     "search.remove_filter": "Bỏ lọc: {label}",
     "search.clear": "Xóa bộ lọc",
+    "search.facets": "Lọc theo kết quả",
+    "search.facet_signer": "Theo người ký",
+    "search.facet_file": "Theo hồ sơ",
+    "search.signer": "Người ký",
+    "search.file_code": "Hồ sơ",
+    "search.date_from": "Từ ngày",
+    "search.date_to": "Đến ngày",
+    "date.placeholder": "dd/mm/yyyy",
+    "date.invalid": "Ngày không hợp lệ: viết theo dạng ngày/tháng/năm, ví dụ 15/08/2025.",
     "search.number": "Số {n}",
     "search.recent": "Văn bản mới lưu trữ",
     "search.empty_archive": "Kho chưa có văn bản nào. Hãy tải lên bản quét đầu tiên.",
@@ -181,14 +190,110 @@ VI: dict[str, str] = {
     # review, export
     "review.title": "Hàng chờ xét duyệt",
     "review.intro": (
-        "Văn bản cần người kiểm tra lại độ mật hoặc thông tin. (Sửa và xác nhận sẽ có ở "
-        "bước sau.)"
+        "Văn bản cần người kiểm tra lại độ mật hoặc thông tin. Mở từng văn bản để xác nhận "
+        "hoặc sửa; mọi thay đổi đều được ghi nhật ký (ai, khi nào, trước và sau)."
     ),
     "review.none": "Không có văn bản nào chờ xét duyệt.",
     "review.document": "Văn bản",
     "review.reasons": "Lý do",
     "review.confidence": "OCR",
     "review.received": "Tiếp nhận",
+    "review.count": "{n} văn bản chờ xét duyệt",
+    "review.from_document": "Xét duyệt, sửa thông tin",
+    "review.first": "(hiện {n} văn bản cũ nhất)",
+    "review.received_at": "tiếp nhận {at}",
+    "review.pages": "{n} trang",
+    "review.ocr": "OCR {c}%",
+    "review.vault_stub": "Tài liệu mật (kho mật)",
+    "review.vault_note": (
+        "Tài liệu mật chỉ hiện thông tin tóm tắt ở đây. Nội dung và các quyết định khác "
+        "(giải mật, tạm giữ TUYỆT MẬT) ở trang tài liệu trong kho mật."
+    ),
+    "review.held_note": "Tài liệu TUYỆT MẬT đang tạm giữ: cán bộ quyết định ở trang tài liệu.",
+    "review.item_title": "Xét duyệt",
+    "review.back": "Hàng chờ xét duyệt",
+    "review.not_queued": "Không trong hàng chờ",
+    "review.open_document": "Mở trang văn bản",
+    "review.page_with_boxes": "Trang {n}, {k} vị trí dấu hiệu được khoanh",
+    "review.decision": "Quyết định độ mật",
+    "review.confidence_decision": "Độ tin cậy",
+    "review.detected": "Dấu hiệu cho thấy",
+    "review.evidence": "Dấu hiệu",
+    "review.evidence_none": "Không thấy dấu hiệu độ mật nào.",
+    "review.score": "điểm {s}%",
+    "review.confirm": "Xác nhận đúng",
+    "review.confirm_help": "Độ mật và thông tin giữ nguyên; văn bản rời hàng chờ.",
+    "review.confirm_level": "Xác nhận độ mật {level}",
+    "review.change_level": "Đổi độ mật trong kho mật",
+    "review.save_level": "Lưu độ mật",
+    "review.correct_title": "Sửa độ mật và thông tin",
+    "review.secrecy_field": "Độ mật",
+    "review.secrecy_help": (
+        "Chọn MẬT, TỐI MẬT hoặc TUYỆT MẬT để chuyển văn bản vào kho mật (có bước xác nhận)."
+    ),
+    "review.type_none": "Chưa rõ",
+    "review.save": "Lưu chỉnh sửa",
+    "review.problems": "Chưa lưu được. Hãy sửa:",
+    "review.problem.family": "Khối văn bản không hợp lệ",
+    "review.problem.doc_type": "Loại văn bản không hợp lệ",
+    "review.problem.urgency": "Độ khẩn không hợp lệ",
+    "review.problem.date": "Ngày ban hành phải là một ngày có thật",
+    "review.problem.recipients": "Quá nhiều nơi nhận",
+    "review.problem.secrecy": "Độ mật không hợp lệ",
+    "review.move_title": "Chuyển văn bản vào kho mật?",
+    "review.move_warning": (
+        "Văn bản sẽ được mã hóa vào kho mật với độ mật {level} và rời khỏi kho mở hoàn "
+        "toàn: không còn trong kết quả tra cứu, trang văn bản và ảnh trang; bản trong kho mở "
+        "bị xóa. Việc này được ghi nhật ký."
+    ),
+    "review.move_not_cleared": (
+        "Bạn không được tiếp cận độ mật này: sau khi chuyển, bạn sẽ không xem được văn bản."
+    ),
+    "review.move_confirm": "Chuyển vào kho mật ({level})",
+    "review.move_cancel": "Quay lại",
+    "review.confirmed": "Đã xác nhận. Văn bản rời hàng chờ.",
+    "review.confirmed_unchanged": "Không có thay đổi: đã xác nhận như cũ.",
+    "review.corrected": "Đã lưu chỉnh sửa (phiên bản mới của hồ sơ văn bản).",
+    "review.moved": "Đã chuyển văn bản vào kho mật ({level}).",
+    "review.level_changed": "Đã đổi độ mật thành {level}.",
+    "review.stale": "Văn bản vừa được người khác thay đổi. Hãy xem lại rồi làm lại.",
+    "review.refused": "Không thực hiện được thao tác này với văn bản này.",
+    "field.family": "Khối",
+    "field.doc_type": "Loại văn bản",
+    "field.number_symbol": "Số, ký hiệu",
+    "field.date": "Ngày ban hành",
+    "field.place": "Địa danh",
+    "field.issuing_body": "Cơ quan ban hành",
+    "field.parent_body": "Cơ quan cấp trên",
+    "field.abstract": "Trích yếu",
+    "field.urgency": "Độ khẩn",
+    "field.signer": "Người ký",
+    "field.signer_title": "Chức vụ người ký",
+    "field.signer_authority": "Thẩm quyền ký (T/M, K/T, TM., KT.)",
+    "field.recipients": "Nơi nhận (mỗi dòng một nơi)",
+    "family.none": "Chưa rõ",
+    "family.party": "Văn bản của Đảng",
+    "family.state": "Văn bản hành chính Nhà nước",
+    "urgency.none": "Không khẩn",
+    "urgency.khan": "Khẩn",
+    "urgency.thuong_khan": "Thượng khẩn",
+    "urgency.hoa_toc": "Hỏa tốc",
+    "event.review_confirm": "Xác nhận khi xét duyệt",
+    "event.review_correct": "Sửa khi xét duyệt",
+    "signal.stamp_text": "Dấu độ mật (đọc được chữ)",
+    "signal.stamp_size": "Khung dấu rộng như dấu độ mật cao hơn",
+    "signal.stamp_shape": "Khung dấu độ mật (không đọc được chữ)",
+    "signal.urgency_stamp": "Dấu độ khẩn",
+    "signal.declassified_stamp": "Dấu GIẢI MẬT",
+    "signal.recall_stamp": "Dấu THU HỒI",
+    "signal.other_stamp": "Dấu khác",
+    "signal.header_line": "Dòng độ mật ở phần đầu văn bản",
+    "signal.urgency_text": "Dòng độ khẩn ở phần đầu",
+    "signal.declassified_line": "Dòng GIẢI MẬT",
+    "signal.recall_line": "Dòng THU HỒI",
+    "signal.copy_forbidden": "“Không được phép sao, chụp” ở nơi nhận",
+    "signal.copy_count": "“Số lượng: NN bản” ở nơi nhận",
+    "signal.copy_number": "Bản số NN ở nơi nhận",
     "export.title": "Xuất gói tài liệu mật",
     "export.intro": (
         "Chọn tài liệu mật và người nhận để tải về gói đã mã hóa. Chức năng này sẽ có cùng "
@@ -390,6 +495,15 @@ EN: dict[str, str] = {
     "search.active": "Filtered by",
     "search.remove_filter": "Remove filter: {label}",
     "search.clear": "Clear filters",
+    "search.facets": "Narrow the results",
+    "search.facet_signer": "By signer",
+    "search.facet_file": "By file",
+    "search.signer": "Signer",
+    "search.file_code": "File",
+    "search.date_from": "From",
+    "search.date_to": "To",
+    "date.placeholder": "dd/mm/yyyy",
+    "date.invalid": "Not a date: write day/month/year, e.g. 15/08/2025.",
     "search.number": "No. {n}",
     "search.recent": "Recently archived",
     "search.empty_archive": "The archive is empty. Upload the first scan.",
@@ -477,14 +591,111 @@ EN: dict[str, str] = {
     "review_reason.no_text": "No text recognised",
     "review.title": "Review queue",
     "review.intro": (
-        "Documents whose classification or details a person should check. (Correcting and "
-        "confirming comes next.)"
+        "Documents whose classification or details a person should check. Open one to "
+        "confirm or correct it; every change is logged (who, when, before and after)."
     ),
     "review.none": "Nothing is waiting for review.",
     "review.document": "Document",
     "review.reasons": "Reasons",
     "review.confidence": "OCR",
     "review.received": "Received",
+    "review.count": "{n} documents awaiting review",
+    "review.from_document": "Review or correct",
+    "review.first": "(the {n} oldest shown)",
+    "review.received_at": "received {at}",
+    "review.pages": "{n} pages",
+    "review.ocr": "OCR {c}%",
+    "review.vault_stub": "Classified document (vault)",
+    "review.vault_note": (
+        "Only a summary of a classified document is shown here. Its content and the other "
+        "decisions (declassification, TUYỆT MẬT holds) are on its page in the vault."
+    ),
+    "review.held_note": "A TUYỆT MẬT document on hold: an officer decides on its page.",
+    "review.item_title": "Review",
+    "review.back": "Review queue",
+    "review.not_queued": "Not in the queue",
+    "review.open_document": "Open the document page",
+    "review.page_with_boxes": "Page {n}, {k} evidence locations outlined",
+    "review.decision": "Secrecy decision",
+    "review.confidence_decision": "Confidence",
+    "review.detected": "Signals suggest",
+    "review.evidence": "Evidence",
+    "review.evidence_none": "No secrecy mark was found.",
+    "review.score": "score {s}%",
+    "review.confirm": "Confirm as correct",
+    "review.confirm_help": "Secrecy and metadata stay as they are; the document leaves the queue.",
+    "review.confirm_level": "Confirm the level {level}",
+    "review.change_level": "Change the level within the vault",
+    "review.save_level": "Save the level",
+    "review.correct_title": "Correct secrecy and metadata",
+    "review.secrecy_field": "Secrecy",
+    "review.secrecy_help": (
+        "Choose MẬT, TỐI MẬT or TUYỆT MẬT to move the document into the vault (you will be "
+        "asked to confirm)."
+    ),
+    "review.type_none": "Unknown",
+    "review.save": "Save corrections",
+    "review.problems": "Not saved. Please fix:",
+    "review.problem.family": "Invalid family",
+    "review.problem.doc_type": "Invalid document type",
+    "review.problem.urgency": "Invalid urgency",
+    "review.problem.date": "The date issued must be a real date",
+    "review.problem.recipients": "Too many recipients",
+    "review.problem.secrecy": "Invalid secrecy level",
+    "review.move_title": "Move the document into the vault?",
+    "review.move_warning": (
+        "The document will be encrypted into the vault at level {level} and leave the open "
+        "archive completely: gone from search results, the document page and page images; "
+        "the open copy is deleted. This is logged."
+    ),
+    "review.move_not_cleared": (
+        "You are not cleared for this level: after the move you will not see the document."
+    ),
+    "review.move_confirm": "Move into the vault ({level})",
+    "review.move_cancel": "Go back",
+    "review.confirmed": "Confirmed. The document left the queue.",
+    "review.confirmed_unchanged": "Nothing changed: confirmed as it was.",
+    "review.corrected": "Corrections saved (a new version of the document record).",
+    "review.moved": "The document was moved into the vault ({level}).",
+    "review.level_changed": "The level is now {level}.",
+    "review.stale": "Someone else just changed this document. Look again, then redo.",
+    "review.refused": "This action is not possible for this document.",
+    "field.family": "Family",
+    "field.doc_type": "Document type",
+    "field.number_symbol": "Number and symbol",
+    "field.date": "Date issued",
+    "field.place": "Place",
+    "field.issuing_body": "Issuing body",
+    "field.parent_body": "Superior body",
+    "field.abstract": "Abstract (trích yếu)",
+    "field.urgency": "Urgency",
+    "field.signer": "Signer",
+    "field.signer_title": "Signer's title",
+    "field.signer_authority": "Signing authority (T/M, K/T, TM., KT.)",
+    "field.recipients": "Recipients (one per line)",
+    "family.none": "Unknown",
+    "family.party": "Party document",
+    "family.state": "State administrative document",
+    "urgency.none": "Not urgent",
+    "urgency.khan": "Urgent (Khẩn)",
+    "urgency.thuong_khan": "Very urgent (Thượng khẩn)",
+    "urgency.hoa_toc": "Immediate (Hỏa tốc)",
+    "event.review_confirm": "Confirmed in review",
+    "event.review_correct": "Corrected in review",
+    "signal.stamp_text": "Secrecy stamp (text read)",
+    "signal.stamp_size": "Stamp frame as wide as a higher level's",
+    "signal.stamp_shape": "Secrecy stamp frame (text not readable)",
+    "signal.urgency_stamp": "Urgency stamp",
+    "signal.declassified_stamp": "GIẢI MẬT stamp",
+    "signal.recall_stamp": "THU HỒI stamp",
+    "signal.other_stamp": "Another mark",
+    "signal.header_line": "Secrecy line in the header",
+    "signal.urgency_text": "Urgency line in the header",
+    "signal.declassified_line": "GIẢI MẬT line",
+    "signal.recall_line": "THU HỒI line",
+    "signal.copy_forbidden": "“Không được phép sao, chụp” in the recipients",
+    "signal.copy_count": "“Số lượng: NN bản” in the recipients",
+    "signal.copy_number": "Numbered copy in the recipients",
     "export.title": "Export classified documents",
     "export.intro": (
         "Choose classified documents and recipients to download an encrypted bundle. This "
@@ -624,6 +835,11 @@ DOC_TYPES: dict[str, tuple[str, str]] = {
     "cong_van": ("Công văn", "Official letter"),
     "bien_ban": ("Biên bản", "Minutes"),
     "giay_moi": ("Giấy mời", "Invitation"),
+    "thong_tri": ("Thông tri", "Circular"),
+    "phuong_an": ("Phương án", "Plan of action"),
+    "cong_dien": ("Công điện", "Official telegram"),
+    "de_an": ("Đề án", "Scheme"),
+    "du_an": ("Dự án", "Project"),
 }
 
 
@@ -657,6 +873,25 @@ def fmt_date(iso: str | None) -> str:
     """2025-08-15 (or a full timestamp) -> 15/08/2025."""
     m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", iso or "")
     return f"{m.group(3)}/{m.group(2)}/{m.group(1)}" if m else (iso or "")
+
+
+def parse_date(text: str | None) -> str | None:
+    """A date typed the Vietnamese way (15/08/2025, 15-8-2025, 15.08.2025) or as ISO
+    (2025-08-15) -> ISO; None when it is not a real date between 1900 and 2200."""
+    value = (text or "").strip()
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    if m:
+        year, month, day = m.group(1), m.group(2), m.group(3)
+    else:
+        m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", value)
+        if not m:
+            return None
+        day, month, year = m.group(1), m.group(2), m.group(3)
+    try:
+        parsed = datetime(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return parsed.strftime("%Y-%m-%d") if 1900 <= parsed.year <= 2200 else None
 
 
 def _parse_utc(iso: str) -> datetime | None:

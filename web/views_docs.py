@@ -1,9 +1,11 @@
-"""Search, documents (page images, downloads), the review list and the export slot."""
+"""Search, documents (page images, downloads) and the export slot (the review queue is in
+views_review.py)."""
 
 from __future__ import annotations
 
 import html
 import io
+import re
 import time
 from typing import Any
 
@@ -23,9 +25,9 @@ from search import SearchQuery
 from sohoa.accounts import Permission
 from sohoa.errors import NotFoundError
 from sohoa.pipeline import document_title
-from web.context import requires, service, state, user
+from web.context import lang, requires, service, state, user
 from web.documents import Found, audit_status, find_document, render_page
-from web.i18n import DOC_TYPES
+from web.i18n import DOC_TYPES, doc_type_label, fmt_date, parse_date
 from web.operations import latest_audit
 
 bp = Blueprint("docs", __name__)
@@ -33,7 +35,14 @@ bp = Blueprint("docs", __name__)
 SORTS = ("relevance", "date_desc", "date_asc")
 # Facets the backend may return, the search parameter each sets, and its heading.
 FACET_PANELS = (("doc_type", "type", "search.facet_type"), ("year", "year", "search.facet_year"),
-                ("issuing_body", "body", "search.facet_body"))
+                ("issuing_body", "body", "search.facet_body"),
+                ("signer", "signer", "search.facet_signer"),
+                ("file_code", "file", "search.facet_file"))
+# Active filters as chips: parameter, heading of the chip.
+FILTER_CHIPS = (("type", "search.type"), ("year", "search.year"), ("body", "search.body"),
+                ("signer", "search.signer"), ("file", "search.file_code"),
+                ("from", "search.date_from"), ("to", "search.date_to"))
+_TYPE_RE = re.compile(r"^[a-z_]{1,40}$")
 _BODIES_TTL = 60.0
 
 
@@ -65,21 +74,35 @@ def _int_arg(name: str, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
+def _date_arg(name: str) -> tuple[str, str]:
+    """(ISO date, what was typed if it is not a date) from dd/mm/yyyy or ISO."""
+    typed = request.args.get(name, "").strip()[:40]
+    iso = parse_date(typed)
+    return (iso, "") if iso else ("", typed)
+
+
 @bp.get("/")
 def search() -> Any:
     settings = state().settings
+    language = lang()
     q = request.args.get("q", "")[: settings.search.max_query_chars]
     doc_type = request.args.get("type", "")
-    if doc_type not in DOC_TYPES:
+    if not _TYPE_RE.match(doc_type):
         doc_type = ""
     body = request.args.get("body", "")[:300]
+    signer = request.args.get("signer", "")[:300]
+    file_code = request.args.get("file", "")[:100]
     year = _int_arg("year", 1900, 2200)
+    (date_from, bad_from), (date_to, bad_to) = _date_arg("from"), _date_arg("to")
+    if date_from and date_to and date_from > date_to:
+        date_from, date_to = date_to, date_from
     sort = request.args.get("sort", "relevance")
     if sort not in SORTS:
         sort = "relevance"
     page = _int_arg("page", 1, 1000) or 1
     params: dict[str, Any] = {"q": q, "type": doc_type, "body": body, "year": year or "",
-                              "sort": sort}
+                              "signer": signer, "file": file_code, "from": date_from,
+                              "to": date_to, "sort": sort}
 
     def link(**changes: Any) -> str:
         """This search with some parameters changed (empty and default ones left out)."""
@@ -89,11 +112,13 @@ def search() -> Any:
                 and not (k == "page" and v == 1)}
         return url_for("docs.search", **kept)
 
+    filtered = any(params[k] for k, _heading in FILTER_CHIPS)
     results = None
     recent: list[tuple[Any, str]] = []
-    if q.strip() or doc_type or body or year:
+    if q.strip() or filtered:
         results = service().index.search(SearchQuery(
-            text=q, doc_type=doc_type, year=year, issuing_body=body, sort=sort, page=page,
+            text=q, doc_type=doc_type, year=year, date_from=date_from, date_to=date_to,
+            issuing_body=body, signer=signer, file_code=file_code, sort=sort, page=page,
             page_size=settings.search.page_size,
         ))
     else:
@@ -105,11 +130,36 @@ def search() -> Any:
         pages = min(1000, (results.total + results.page_size - 1) // results.page_size)
         if page > pages:  # an old link after documents left, or a typed number
             return redirect(link(page=pages))
+
+    def shown(param: str, value: Any) -> str:
+        if param == "type":
+            return doc_type_label(language, str(value))
+        if param in ("from", "to"):
+            return fmt_date(str(value))
+        return str(value)
+
+    # Facet values with counts: a click adds the filter (or, on the active value, removes it).
+    panels = []
+    for name, param, heading in FACET_PANELS:
+        entries = []
+        for value, count in (results.facets.get(name, ()) if results else ()):
+            if not value:
+                continue
+            current = str(params[param]) == str(value)
+            entries.append({"label": shown(param, value), "n": count, "current": current,
+                            "href": link(**{param: "" if current else value, "page": 1})})
+        if entries:
+            panels.append({"name": name, "heading": heading, "entries": entries})
+    chips = [{"param": p, "heading": h, "label": shown(p, params[p]),
+              "href": link(**{p: "", "page": 1})} for p, h in FILTER_CHIPS if params[p]]
+    cleared = link(**{p: "" for p, _h in FILTER_CHIPS}, page=1)
     return render_template(
         "search.html", q=q, doc_type=doc_type, body=body, year=year, sort=sort, page=page,
+        signer=signer, file_code=file_code, date_from=date_from, date_to=date_to,
+        bad_from=bad_from, bad_to=bad_to,
         link=link, results=results, recent=recent, pages=pages, sorts=SORTS,
         doc_types=list(DOC_TYPES), bodies=_known_bodies(), snippet=safe_snippet,
-        facet_panels=[f for f in FACET_PANELS if results and results.facets.get(f[0])],
+        facet_panels=panels, chips=chips, clear_link=cleared,
     )
 
 
@@ -198,14 +248,7 @@ def page_image(doc_id: str, number: int) -> Any:
     return _private(response, max_age=86400)
 
 
-@bp.get("/review")
-@requires(Permission.REVIEW)
-def review() -> Any:
-    rows = service().archive.catalog.documents(review=True, limit=500)
-    items = [{"row": r, "title": document_title(r.metadata, r.original_name),
-              "reasons": r.classification.get("review_reasons", [])}
-             for r in rows if r.zone == "open" and r.secrecy == "none"]
-    return render_template("review.html", items=items)
+# The review queue and the review screen: web/views_review.py.
 
 
 @bp.get("/export")
