@@ -8,7 +8,10 @@ BIN := $(VENV)/bin
 DEMO_HOME ?= sohoa-data
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd \
 	ghostscript qpdf poppler-utils unpaper pngquant fonts-liberation2 fonts-dejavu-core \
-	chromium npm
+	chromium
+# npm fetches the "best" Vietnamese model; a machine whose Node.js came from elsewhere already has
+# npm, and Debian's npm package conflicts with that nodejs, so it is installed only when missing.
+NPM_PACKAGE := $(if $(shell command -v npm),,npm)
 STAMP := $(VENV)/.installed
 
 .PHONY: all deps system-deps venv models demo test test-corpus bench lint clean
@@ -18,7 +21,7 @@ all: deps
 deps: system-deps venv models
 
 system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES) $(NPM_PACKAGE); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "run as root (or install:$$missing)"; exit 1; fi; \
