@@ -56,6 +56,9 @@ def _render(req: dict[str, Any]) -> dict[str, Any]:
         doc.close()
 
 
+_PRESENTATION_KEYS = ("/Trans", "/Dur", "/PresSteps")
+
+
 def _prepare(req: dict[str, Any]) -> dict[str, Any]:
     from ocr.prepare import image_to_pdf
     from sohoa.records import InputKind
@@ -70,6 +73,12 @@ def _prepare(req: dict[str, Any]) -> dict[str, Any]:
         # Always rewrite through qpdf: repairs broken cross-reference tables and drops
         # anything appended after the last %%EOF. The original stays untouched beside it.
         with pikepdf.open(source) as pdf:
+            for page in pdf.pages:
+                # Slide-show keys (Word exports page transitions): nothing an archive shows,
+                # and the PDF/A writer cannot confirm a page that carries them.
+                for key in _PRESENTATION_KEYS:
+                    if key in page.obj:
+                        del page.obj[key]
             pdf.save(target)
         return {"dpis": []}
     return {"dpis": image_to_pdf(source, kind, target, workdir)}

@@ -98,6 +98,11 @@ def test_pdf_with_a_text_layer_is_not_ocrd_again(fresh_home: Path, tmp_path: Pat
     base = write_scan(tmp_path / "base.pdf", DEFAULT_LINES)
     text_pdf = tmp_path / "born-digital.pdf"
     ocrmypdf.ocr(base, text_pdf, language=["vie"], output_type="pdf", progress_bar=False)
+    # Word exports page transitions (/Trans): the PDF/A writer must not refuse them.
+    with pikepdf.open(text_pdf, allow_overwriting_input=True) as pdf:
+        for page in pdf.pages:
+            page.obj["/Trans"] = pikepdf.Dictionary(S=pikepdf.Name("/R"))
+        pdf.save(text_pdf)
     outcome = json_lines(run_cli(fresh_home, "ingest", "--json", str(text_pdf)).stdout)[0]
     assert outcome["status"] == "archived"
     record_obj = None
