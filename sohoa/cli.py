@@ -58,6 +58,28 @@ def _passphrase(settings: Settings, *, confirm: bool = False,
     return first
 
 
+def _unlock(settings: Settings, archive: Any) -> Any:
+    """The vault, unlocked with the passphrase from the environment or a prompt (exit 7 when
+    neither gives the right one)."""
+    from sohoa.errors import VaultLockedError
+
+    name = settings.vault.passphrase_env
+    if not os.environ.get(name) and not sys.stdin.isatty():
+        raise VaultLockedError(f"the vault is locked: set {name} or run interactively")
+    return archive.vault.unlock(_passphrase(settings))
+
+
+def _ram_dir(settings: Settings) -> Path:
+    """Where plaintext work files go: RAM (`ocr.ram_tmp_dir`), else HOME/work/tmp."""
+    base = Path(settings.ocr.ram_tmp_dir)
+    if base.is_dir() and os.access(base, os.W_OK):
+        return base
+    fallback = settings.home / "work" / "tmp"
+    fallback.mkdir(parents=True, exist_ok=True)
+    log.warning("workdir.not_in_ram", path=str(fallback))
+    return fallback
+
+
 # -- init ---------------------------------------------------------------------------------------
 
 @command("init")
@@ -503,6 +525,71 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# -- export -------------------------------------------------------------------------------------
+
+@command("export")
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Classified documents as a signed BagIt bag, age-encrypted (archive/export.py)."""
+    from archive import Archive
+    from archive.export import ExportRequest, export_documents, parse_recipients, select_documents
+    from sohoa.records import Secrecy
+
+    parse_recipients(args.recipient or [])  # bad keys are a usage error before any work
+    archive = Archive(settings.home)
+    archive.open()
+    try:
+        level = Secrecy(args.level) if args.level else None
+        rows = select_documents(archive, ids=args.ids, level=level)
+        out = Path(args.out)
+        if out.exists() and not args.force:
+            raise SettingsError(f"{out} exists: choose another --out (or --force)")
+        if not out.parent.is_dir():
+            raise SettingsError(f"no such folder: {out.parent}")
+        unlocked = _unlock(settings, archive)
+        request = ExportRequest(
+            doc_ids=tuple(r.doc_id for r in rows), recipients=tuple(args.recipient),
+            exporter=_actor(args), organisation=settings.archive.organisation,
+            marked_copies=not args.no_marked_copy)
+        result = export_documents(archive, unlocked, request, out, _ram_dir(settings))
+    finally:
+        archive.catalog.close()
+        archive.vault_catalog.close()
+    if args.json:
+        _print_json({"out": str(out), **result.to_json()})
+    else:
+        print(f"Đã xuất {len(result.documents)} tài liệu ({result.level}) vào {out}, "
+              f"mã xuất {result.export_id}, mã hóa cho {len(result.recipients)} người nhận.")
+        for d in result.documents:
+            print(f"  {d.doc_id}: bản sao số {d.copy_number:02d}")
+        print(f"SHA-256 của tệp xuất: {result.ciphertext_sha256}")
+    return 0
+
+
+@command("verify-export")
+def cmd_verify_export(args: argparse.Namespace, settings: Settings) -> int:
+    # Needs no home: what a recipient runs.
+    from archive.exportcheck import read_identities, verify_export
+
+    identities = read_identities(Path(args.identity))
+    result = verify_export(Path(args.file), identities, ca_fingerprint=args.ca_fingerprint,
+                           workdir=Path(args.workdir) if args.workdir else None,
+                           extract_to=Path(args.extract) if args.extract else None)
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        for line in result.checks:
+            print(f"ok: {line}")
+        for p in result.problems:
+            print(f"FAILED [{p['kind']}]: {p['detail']}")
+        if result.ca_fingerprint:
+            print(f"CA certificate SHA-256 fingerprint: {result.ca_fingerprint}")
+            print("Compare it with the fingerprint the organisation published.")
+        if result.extracted_to:
+            print(f"Extracted to {result.extracted_to}")
+        print("VALID" if result.ok else "INVALID")
+    return 0 if result.ok else ExitCode.PROBLEMS_FOUND
+
+
 # -- status -------------------------------------------------------------------------------------
 
 @command("status")
@@ -744,6 +831,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ca-fingerprint", help="published SHA-256 fingerprint of the CA")
     p.add_argument("--document", help="a file that must be the one the proven event names")
     p.add_argument("--known-head", help="a tree head (JSON) kept from earlier")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", parents=[common],
+                       help="classified documents as a signed BagIt bag, age-encrypted")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--ids", nargs="+", metavar="ID", help="documents to export")
+    which.add_argument("--level", choices=["mat", "toi_mat", "tuyet_mat"],
+                       help="every processed vault document at this level")
+    p.add_argument("--recipient", nargs="+", action="extend", metavar="AGE_PUBLIC_KEY",
+                   required=True, help="age X25519 public key (age1...); repeat for more")
+    p.add_argument("--out", required=True, help="the encrypted export file to write")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
+    p.add_argument("--no-marked-copy", action="store_true",
+                   help="leave out the visibly marked, re-signed copy of each PDF")
+    p.add_argument("--by", help="who exports (default: the login name)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("verify-export", parents=[common],
+                       help="check an export (exit 0 valid, 1 invalid, 2 usage)")
+    p.add_argument("file", help="the .age export file")
+    p.add_argument("--identity", "-i", required=True,
+                   help="age identity file (as age-keygen writes it)")
+    p.add_argument("--ca-fingerprint", help="published SHA-256 fingerprint of the sender's CA")
+    p.add_argument("--extract", metavar="DIR",
+                   help="keep the verified bag in this new directory (only when valid)")
+    p.add_argument("--workdir", help="where the private temporary area is made "
+                   "(default /dev/shm, else the system temporary directory)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("keys", parents=[common], help="signing certificates")
