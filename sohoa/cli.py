@@ -145,6 +145,13 @@ STATUS_VI = {
 
 @command("ingest")
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    if args.authorisation or args.scanned_by:
+        import dataclasses
+
+        settings = dataclasses.replace(settings, vault=dataclasses.replace(
+            settings.vault,
+            scan_authorisation=args.authorisation or settings.vault.scan_authorisation,
+            scanned_by=args.scanned_by or settings.vault.scanned_by))
     service = _service(settings)
     service.recover()
     inputs = expand_inputs(args.paths)
@@ -398,6 +405,152 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         service.close()
+
+
+# -- vault --------------------------------------------------------------------------------------
+
+def _check_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise SettingsError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+@command("vault")
+def cmd_vault(args: argparse.Namespace, settings: Settings) -> int:
+    """Officers' view of the vault: list, show, copies, search, keep, destroy, declassify."""
+    from archive import decisions
+
+    service = _service(settings)
+    archive = service.archive
+    try:
+        action = args.vault_action
+        if action == "list":
+            return _vault_list(args, archive)
+        if action == "copies":
+            rows = archive.vault_catalog.copies(args.doc_id)
+            if args.json:
+                _print_json({"copies": [c.to_json() for c in rows]})
+            else:
+                for c in rows:
+                    numbers = ", ".join(f"{n:02d}" for n in c.numbers)
+                    print(f"{c.doc_id}  số {numbers}  {c.kind} ({c.state})  {c.made_at}  "
+                          f"{c.made_by}  căn cứ: {c.authorisation or '-'}  {c.reference}")
+            return 0
+        actor = _actor(args)
+        if action in ("show", "keep", "destroy", "declassify", "search"):
+            unlocked = _unlock(settings, archive)
+        if action == "search":
+            return _vault_search(args, service, unlocked, actor)
+        if action == "show":
+            return _vault_show(args, archive, unlocked, actor)
+        if action == "keep":
+            row = service.keep_held(args.doc_id, unlocked, actor=actor, reference=args.reference)
+            out = {"doc_id": row.doc_id, "status": row.status, "secrecy": row.secrecy}
+            message = f"Đã xử lý và giữ trong kho mật: {row.doc_id} ({row.secrecy})"
+        elif action == "destroy":
+            out = decisions.destroy(archive, unlocked, args.doc_id, actor=actor,
+                                    reference=args.reference)
+            message = (f"Đã hủy {args.doc_id} ({out['level']}); biên bản hủy ghi trong nhật ký, "
+                       f"căn cứ {out['reference']}")
+        else:
+            row = service.declassify(args.doc_id, unlocked, actor=actor,
+                                     reference=args.reference, date=_check_date(args.date))
+            out = {"doc_id": row.doc_id, "status": row.status, "secrecy": row.secrecy,
+                   "zone": row.zone}
+            message = f"Đã giải mật {row.doc_id}: chuyển sang kho lưu trữ thường và chỉ mục"
+        archive.sign_tree_head()
+        if args.json:
+            _print_json(out)
+        else:
+            print(message)
+        return 0
+    finally:
+        service.close()
+
+
+def _vault_list(args: argparse.Namespace, archive: Any) -> int:
+    rows = archive.vault_catalog.documents()
+    copies: dict[str, int] = {}
+    for c in archive.vault_catalog.copies():
+        if c.state == "made":
+            copies[c.doc_id] = copies.get(c.doc_id, 0) + c.count
+    destroyed = [{"doc_id": e.doc_id, "level": e.data.get("level"), "by": e.actor, "at": e.ts,
+                  "reference": e.data.get("reference"), "sha256": e.data.get("sha256")}
+                 for e in archive.log.events() if e.type == "destroy"]
+    items = [{"doc_id": r.doc_id, "level": r.secrecy, "status": r.status,
+              "received_at": r.received_at, "pages": r.pages, "review": r.review,
+              "copies": copies.get(r.doc_id, 0)} for r in rows]
+    if args.json:
+        _print_json({"count": len(items), "documents": items, "destroyed": destroyed})
+        return 0
+    print(f"{len(items)} tài liệu trong kho mật")
+    for i in items:
+        print(f"- {i['doc_id']}  [{i['level']}, {STATUS_VI.get(i['status'], i['status'])}]  "
+              f"nhận {i['received_at']}, {i['pages']} trang, {i['copies']} bản sao")
+    for d in destroyed:
+        print(f"- {d['doc_id']}  [{d['level']}] ĐÃ HỦY {d['at']} bởi {d['by']}, "
+              f"căn cứ {d['reference']}")
+    return 0
+
+
+def _vault_search(args: argparse.Namespace, service: Any, unlocked: Any, actor: str) -> int:
+    """The vault's index, decrypted into this process's memory only; the query is not logged
+    (it may itself be secret), the documents it showed are."""
+    from search import SearchQuery
+
+    archive = service.archive
+    index = service.vault_index(unlocked)
+    try:
+        results = index.search(SearchQuery(
+            text=args.query[: service.settings.search.max_query_chars], page_size=args.limit))
+    finally:
+        index.close()
+    hits = []
+    for h in results.hits:
+        row = archive.vault_catalog.get(h.doc_id)
+        hits.append({"doc_id": h.doc_id, "level": row.secrecy if row else "", "title": h.title,
+                     "snippet": h.snippet_text, "score": round(h.score, 4), "date": h.date,
+                     "number_symbol": h.number_symbol})
+    archive.log.append("vault_search", actor=actor, hits=len(hits),
+                       doc_ids=[h["doc_id"] for h in hits])
+    if args.json:
+        _print_json({"total": results.total, "hits": hits})
+    else:
+        print(f"{results.total} kết quả trong kho mật")
+        for h in hits:
+            print(f"- {h['doc_id']} [{h['level']}]  {h['title']}")
+            print(f"    {h['snippet'][:200]}")
+    return 0
+
+
+def _vault_show(args: argparse.Namespace, archive: Any, unlocked: Any, actor: str) -> int:
+    row = archive.vault_catalog.get(args.doc_id)
+    if row is None:
+        raise NotFoundError(f"no classified document {args.doc_id}")
+    record = json.loads(unlocked.read(row.record_object))
+    archive.log.append("access", doc_id=row.doc_id, actor=actor, action="show",
+                       level=row.secrecy, granted=True)
+    view = {"doc_id": row.doc_id, "level": row.secrecy, "status": row.status,
+            "received_at": row.received_at, "archived_at": row.archived_at,
+            "sha256": row.sha256, "pages": row.pages,
+            "metadata": record.get("metadata", {}),
+            "original_name": record.get("original", {}).get("name", ""),
+            "classification": record.get("classification", {}),
+            "signature": record.get("archival", {}).get("signature", {}),
+            "copies": [c.to_json() for c in archive.vault_catalog.copies(row.doc_id)]}
+    if args.json:
+        _print_json(view)
+        return 0
+    print(f"Tài liệu {row.doc_id}: {row.secrecy}, {STATUS_VI.get(row.status, row.status)}")
+    for key, value in view["metadata"].items():
+        if value not in ("", None, [], 0):
+            print(f"  {key}: {value}")
+    for c in view["copies"]:
+        print(f"  bản sao {c['numbers']}: {c['kind']} {c['at']} {c['by']} ({c['state']})")
+    return 0
 
 
 # -- audit --------------------------------------------------------------------------------------
@@ -757,6 +910,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", parents=[common], help="process files or folders now")
     p.add_argument("paths", nargs="+")
+    p.add_argument("--authorisation", metavar="REF",
+                   help="copy register: the authorisation to scan classified documents")
+    p.add_argument("--scanned-by", dest="scanned_by", metavar="NAME",
+                   help="copy register: who scanned")
     p.add_argument("--json", action="store_true")
     p.add_argument("--workers", type=int, default=None)
 
@@ -813,6 +970,35 @@ def build_parser() -> argparse.ArgumentParser:
                    help="metadata field; lists as JSON or 'a | b'")
     r.add_argument("--by", help="who corrects (default: the login name)")
     r.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("vault", parents=[common], help="classified documents (officers)")
+    vsub = p.add_subparsers(dest="vault_action", required=True)
+    v = vsub.add_parser("list", parents=[nested], help="vault stubs and destruction records")
+    v.add_argument("--json", action="store_true")
+    v = vsub.add_parser("show", parents=[nested], help="one document (needs the passphrase)")
+    v.add_argument("doc_id")
+    v.add_argument("--by", help="who reads (default: the login name)")
+    v.add_argument("--json", action="store_true")
+    v = vsub.add_parser("copies", parents=[nested], help="the copy register")
+    v.add_argument("doc_id", nargs="?")
+    v.add_argument("--json", action="store_true")
+    v = vsub.add_parser("search", parents=[nested],
+                        help="search the vault's own index (needs the passphrase)")
+    v.add_argument("query")
+    v.add_argument("--limit", type=int, default=10)
+    v.add_argument("--by", help="who searches (default: the login name)")
+    v.add_argument("--json", action="store_true")
+    for name, text in (("keep", "process a held TUYỆT MẬT document and keep it"),
+                       ("destroy", "destroy a vault document (logged record)"),
+                       ("declassify", "GIẢI MẬT: move a document to the open archive")):
+        v = vsub.add_parser(name, parents=[nested], help=text)
+        v.add_argument("doc_id")
+        v.add_argument("--reference", required=True,
+                       help="the decision's reference (number and symbol)")
+        if name == "declassify":
+            v.add_argument("--date", required=True, help="date of the decision, YYYY-MM-DD")
+        v.add_argument("--by", help="who decides (default: the login name)")
+        v.add_argument("--json", action="store_true")
 
     p = sub.add_parser("audit", parents=[common], help="check the whole archive")
     p.add_argument("--json", action="store_true")
