@@ -415,18 +415,9 @@ class _BagBuilder:
         work = Path(tempfile.mkdtemp(prefix="sohoa-export-", dir=self.ram_dir))
         os.chmod(work, 0o700)
         try:
-            plain = work / "archival.pdf"
-            with open(plain, "wb") as fh:
-                self.unlocked.decrypt_to(row.archival_object, fh)
             note = (f"Xuất {time.strftime('%d/%m/%Y', time.gmtime())} · mã {self.export_id} · "
                     f"{self.request.exporter}")
-            stamp_pdf(plain, work / "marked.pdf",
-                      CopyMark(number, Secrecy(row.secrecy).label_vi, note))
-            check = self.archive.sign(work / "marked.pdf", work / "signed.pdf")
-            if not check.ok:
-                raise IntegrityError(f"the marked copy of {row.doc_id} could not be signed "
-                                     f"({check.status})")
-            signed = work / "signed.pdf"
+            signed = marked_copy(self.archive, self.unlocked, row, number, note, work)
             path = f"{base}/copy-{number:02d}.pdf"
 
             def fill(sink: _Entry) -> None:
@@ -484,6 +475,23 @@ class _BagBuilder:
             tar.add_bytes(f"{root}/{name}{bag.SIGNATURE_SUFFIX}", identity.sign_detached(text))
             if alg == "sha256":
                 self.tagmanifest_sha256 = hashlib.sha256(text).hexdigest()
+
+
+def marked_copy(archive: Archive, unlocked: UnlockedVault, row: DocumentRow, number: int,
+                note: str, work: Path) -> Path:
+    """Copy `number` of a vault document's archival PDF, visibly marked and signed anew, in the
+    private RAM directory `work` (docs/vault.md §7). Returns the signed file."""
+    plain = work / "archival.pdf"
+    with open(plain, "wb") as fh:
+        unlocked.decrypt_to(row.archival_object, fh)
+    stamp_pdf(plain, work / "marked.pdf", CopyMark(number, Secrecy(row.secrecy).label_vi, note))
+    plain.unlink()
+    signed = work / "signed.pdf"
+    check = archive.sign(work / "marked.pdf", signed)
+    if not check.ok:
+        raise IntegrityError(f"the marked copy of {row.doc_id} could not be signed "
+                             f"({check.status})")
+    return signed
 
 
 def _readme(bag_name: str) -> str:
