@@ -146,7 +146,7 @@ def _decrypt_and_unpack(path: Path, identities: list[pyrage.x25519.Identity], wo
     with os.fdopen(read_fd, "rb") as source:
         try:
             roots = _unpack(source, work)
-        except (tarfile.TarError, _Unsafe, OSError, EOFError) as exc:
+        except Exception as exc:  # a hostile or damaged tar: any parser failure is "invalid"
             unpack_error = str(exc) or type(exc).__name__
         # Read to the end, so the decryptor reaches (and authenticates) the last chunk.
         try:
