@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DEMO_HOME ?= sohoa-data
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd \
 	ghostscript qpdf poppler-utils unpaper pngquant fonts-liberation2 fonts-dejavu-core \
-	chromium
+	chromium age
 # npm fetches the "best" Vietnamese model; a machine whose Node.js came from elsewhere already has
 # npm, and Debian's npm package conflicts with that nodejs, so it is installed only when missing.
 NPM_PACKAGE := $(if $(shell command -v npm),,npm)

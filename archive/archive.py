@@ -169,6 +169,9 @@ class Archive:
         """`load_log=False` for the audit, which must open a home whose log is damaged (it
         reads the log itself); anything that appends must load it, and refuses a broken one."""
         self.require()
+        # Tables added by later versions (the copy register) appear on the next start.
+        self.catalog.create()
+        self.vault_catalog.create()
         self.store.clean_tmp()
         self.vault.store.clean_tmp()
         if load_log:

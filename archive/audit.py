@@ -334,6 +334,9 @@ def _check_log(archive: Archive, report: AuditReport, docs: list[DocumentRow]
     catalog_ids = {d.doc_id for d in docs}
     for doc in docs:
         seen = types.get(doc.doc_id, set())
+        if seen & REMOVING:
+            report.add(doc.doc_id, "catalog", "the log records the destruction of this document "
+                       "but it is still in the catalog: run the destruction again to finish it")
         if not seen & ARCHIVING:
             report.add(doc.doc_id, "log_missing_event",
                        "document in the catalog has no archiving event in the log")

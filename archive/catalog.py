@@ -65,6 +65,23 @@ CREATE TABLE IF NOT EXISTS quarantine (
     state TEXT NOT NULL DEFAULT 'quarantined',
     job_id TEXT NOT NULL UNIQUE
 );
+-- The copy register (vault catalog): every numbered copy of a classified document, from the
+-- scan (copying it, docs/vault.md §5) to each export and print. Numbers are per document and
+-- never reused; a row is 'issued' before the copy is made and 'made' or 'cancelled' after.
+CREATE TABLE IF NOT EXISTS copies (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    first_number INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    authorisation TEXT NOT NULL DEFAULT '',
+    made_by TEXT NOT NULL,
+    made_at TEXT NOT NULL,
+    reference TEXT NOT NULL DEFAULT '',
+    recipients TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS copies_doc ON copies (doc_id);
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY,
     role TEXT NOT NULL,
@@ -129,6 +146,33 @@ class UserRow:
     password_hash: str
     created_at: str
     disabled: bool
+
+
+@dataclass(frozen=True)
+class CopyRow:
+    """One line of the copy register: copies `first_number` .. `first_number + count - 1`."""
+
+    id: int
+    doc_id: str
+    first_number: int
+    count: int
+    kind: str  # scan | export | print
+    state: str  # issued | made | cancelled
+    authorisation: str
+    made_by: str
+    made_at: str
+    reference: str  # the ingest job, or the export / print id
+    recipients: str  # export: the age public keys, space separated
+
+    @property
+    def numbers(self) -> list[int]:
+        return list(range(self.first_number, self.first_number + self.count))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"doc_id": self.doc_id, "numbers": self.numbers, "count": self.count,
+                "kind": self.kind, "state": self.state, "authorisation": self.authorisation,
+                "by": self.made_by, "at": self.made_at, "reference": self.reference,
+                "recipients": self.recipients.split() if self.recipients else []}
 
 
 _DOC_COLUMNS = (
@@ -343,6 +387,44 @@ class Catalog:
             .execute("SELECT COUNT(*) FROM quarantine WHERE state = 'quarantined'")
             .fetchone()[0]
         )
+
+    # -- copy register -------------------------------------------------------------------------
+
+    def issue_copies(self, doc_id: str, count: int, *, kind: str, made_by: str, made_at: str,
+                     authorisation: str = "", reference: str = "", recipients: str = "",
+                     state: str = "issued") -> CopyRow:
+        """Take the next `count` copy numbers of a document (one transaction: two exports at
+        once never get the same number)."""
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        with self.transaction() as conn:
+            top = conn.execute(
+                "SELECT MAX(first_number + count - 1) FROM copies WHERE doc_id = ?", (doc_id,)
+            ).fetchone()[0]
+            first = int(top or 0) + 1
+            cur = conn.execute(
+                "INSERT INTO copies (doc_id, first_number, count, kind, state, authorisation, "
+                "made_by, made_at, reference, recipients) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc_id, first, count, kind, state, authorisation, made_by, made_at, reference,
+                 recipients),
+            )
+            row_id = int(cur.lastrowid or 0)
+        return CopyRow(row_id, doc_id, first, count, kind, state, authorisation, made_by,
+                       made_at, reference, recipients)
+
+    def set_copies_state(self, reference: str, state: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE copies SET state = ? WHERE reference = ? AND state = 'issued'",
+                         (state, reference))
+
+    def copies(self, doc_id: str | None = None) -> list[CopyRow]:
+        sql = "SELECT * FROM copies"
+        args: tuple[Any, ...] = ()
+        if doc_id is not None:
+            sql += " WHERE doc_id = ?"
+            args = (doc_id,)
+        sql += " ORDER BY doc_id, first_number"
+        return [CopyRow(**dict(r)) for r in self._conn().execute(sql, args)]
 
     # -- statistics --------------------------------------------------------------------------
 

@@ -16,8 +16,8 @@ one event in the log with who, when, and the values before and after.
   index is rebuilt without it (deleting from a Whoosh segment leaves the stored text behind),
   and the plaintext objects are removed from the open store.
 - Vault documents: `confirm` and a change of level inside the vault (catalog stub only; the
-  encrypted record keeps the detected level). Declassification (vault -> open) needs the
-  signing and indexing path of a fresh ingest and is not done here (see the docs).
+  encrypted record keeps the detected level). Declassification (vault -> open) is an officer's
+  decision with a reference and a date, made with the vault unlocked: archive/decisions.py.
 
 Events never carry document text: for open documents the metadata values before and after are
 logged (they are not secret); for classified ones only field names.
@@ -294,8 +294,9 @@ def _correct_vault(archive: Archive, row: DocumentRow, actor: str, secrecy: Secr
     if secrecy is None or secrecy.value == row.secrecy:
         return confirm(archive, row.doc_id, actor)
     if not secrecy.is_classified:
-        raise SettingsError("declassifying a document (vault -> open archive) needs it to be "
-                            "processed again for the open archive: not available yet")
+        raise SettingsError("declassifying a document (vault -> open archive) is an officer's "
+                            "decision with a reference: `sohoa vault declassify ID --reference "
+                            "REF --date YYYY-MM-DD` (docs/vault.md §6)")
     status = Status.HELD if secrecy is Secrecy.TUYET_MAT else Status(row.status)
     updated = replace(row, secrecy=secrecy.value, status=status.value,
                       review=status is Status.HELD)

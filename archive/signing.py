@@ -417,6 +417,19 @@ class SigningIdentity:
             os.fsync(fh.fileno())
         return reached
 
+    def sign_detached(self, data: bytes) -> bytes:
+        """A CMS (PKCS#7) detached signature over `data`, DER, with the signing certificate and
+        its intermediates: what `openssl cms -verify -binary -content FILE` checks (exports)."""
+        from cryptography.hazmat.primitives.serialization import pkcs7
+
+        chain = self.chain()
+        builder = pkcs7.PKCS7SignatureBuilder().set_data(data).add_signer(
+            chain[0], self._private_key(), hashes.SHA256())
+        for cert in chain[1:]:
+            builder = builder.add_certificate(cert)
+        return builder.sign(serialization.Encoding.DER,
+                            [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+
     def trust_roots(self) -> list[asn1_x509.Certificate]:
         return [asn1_x509.Certificate.load(self.ca_cert().public_bytes(serialization.Encoding.DER))]
 
@@ -554,3 +567,40 @@ def check_pdf_signatures(
         detail="; ".join(dict.fromkeys(notes)),
         level=level,
     )
+
+
+@dataclass(frozen=True)
+class DetachedCheck:
+    ok: bool
+    signer: str = ""
+    detail: str = ""
+
+
+@_outside_event_loop
+def check_detached_signature(data: bytes, signature_der: bytes,
+                             trust_roots: list[asn1_x509.Certificate]) -> DetachedCheck:
+    """A CMS detached signature over `data`: intact, valid and trusted against `trust_roots`."""
+    from asn1crypto import cms
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        info = cms.ContentInfo.load(signature_der)
+        signed = info["content"]
+        vc = ValidationContext(trust_roots=trust_roots, allow_fetching=False,
+                               revocation_mode="soft-fail")
+        status = asyncio.run(async_validate_detached_cms(data, signed, vc))
+    except Exception as exc:  # malformed DER, unknown algorithms: the signature does not hold
+        return DetachedCheck(False, detail=f"unreadable signature ({type(exc).__name__})")
+    signer = ""
+    try:
+        signer = status.signing_cert.subject.human_friendly
+    except AttributeError:
+        pass
+    if not status.intact:
+        return DetachedCheck(False, signer, "the signed data was changed")
+    if not status.valid:
+        return DetachedCheck(False, signer, "the signature is not valid")
+    if not status.trusted:
+        return DetachedCheck(False, signer, "the signer does not chain to the given CA")
+    return DetachedCheck(True, signer)

@@ -26,6 +26,7 @@ __all__ = [
     "SearchQuery",
     "SearchResults",
     "open_backend",
+    "open_memory_backend",
 ]
 
 BACKENDS = ("tantivy", "whoosh")
@@ -50,3 +51,11 @@ def open_backend(name: str, root: Path) -> SearchBackend:
         raise SettingsError(f"unknown search backend {name!r}")
     backend.create()  # type: ignore[attr-defined]
     return backend
+
+
+def open_memory_backend() -> SearchBackend:
+    """An index in this process's memory only (the vault's, while it is unlocked)."""
+    from search.tantivy_backend import MemoryTantivyBackend
+
+    return MemoryTantivyBackend()
+

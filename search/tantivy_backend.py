@@ -398,3 +398,42 @@ class TantivyBackend:
             pairs.sort(key=lambda kv: (-kv[1], kv[0]))
             out[name] = tuple(pairs)
         return out
+
+
+class MemoryTantivyBackend(TantivyBackend):
+    """An index held in this process's memory only, never on disk: the vault's own index, built
+    from the decrypted records when an officer unlocks the vault, gone with the process."""
+
+    name = "tantivy-memory"
+
+    def __init__(self) -> None:  # no directory: nothing of the base's versioned dirs
+        self.schema = _make_schema()
+        self._ix = None
+        self._opened = None
+        self._meta_stamp = None
+        self._lock = threading.RLock()
+
+    def create(self) -> None:
+        pass
+
+    def needs_rebuild(self) -> bool:
+        return False
+
+    def _index(self) -> tantivy.Index:
+        with self._lock:
+            if self._ix is None:
+                self._ix = tantivy.Index(self.schema)  # no path: a RAM directory
+                self._ix.register_tokenizer("syll", _syllable_analyzer())
+            return self._ix
+
+    def _searcher(self) -> tantivy.Searcher:
+        ix = self._index()
+        ix.reload()
+        return ix.searcher()
+
+    def rebuild(self, docs: Iterable[IndexDocument], purge: bool = False) -> None:
+        with self._lock:
+            self._ix = None
+            unique = {d.doc_id: d for d in reversed(list(docs))}
+            self.add(list(unique.values()))
+

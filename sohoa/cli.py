@@ -58,6 +58,28 @@ def _passphrase(settings: Settings, *, confirm: bool = False,
     return first
 
 
+def _unlock(settings: Settings, archive: Any) -> Any:
+    """The vault, unlocked with the passphrase from the environment or a prompt (exit 7 when
+    neither gives the right one)."""
+    from sohoa.errors import VaultLockedError
+
+    name = settings.vault.passphrase_env
+    if not os.environ.get(name) and not sys.stdin.isatty():
+        raise VaultLockedError(f"the vault is locked: set {name} or run interactively")
+    return archive.vault.unlock(_passphrase(settings))
+
+
+def _ram_dir(settings: Settings) -> Path:
+    """Where plaintext work files go: RAM (`ocr.ram_tmp_dir`), else HOME/work/tmp."""
+    base = Path(settings.ocr.ram_tmp_dir)
+    if base.is_dir() and os.access(base, os.W_OK):
+        return base
+    fallback = settings.home / "work" / "tmp"
+    fallback.mkdir(parents=True, exist_ok=True)
+    log.warning("workdir.not_in_ram", path=str(fallback))
+    return fallback
+
+
 # -- init ---------------------------------------------------------------------------------------
 
 @command("init")
@@ -123,6 +145,13 @@ STATUS_VI = {
 
 @command("ingest")
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    if args.authorisation or args.scanned_by:
+        import dataclasses
+
+        settings = dataclasses.replace(settings, vault=dataclasses.replace(
+            settings.vault,
+            scan_authorisation=args.authorisation or settings.vault.scan_authorisation,
+            scanned_by=args.scanned_by or settings.vault.scanned_by))
     service = _service(settings)
     service.recover()
     inputs = expand_inputs(args.paths)
@@ -378,6 +407,152 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
         service.close()
 
 
+# -- vault --------------------------------------------------------------------------------------
+
+def _check_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise SettingsError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+@command("vault")
+def cmd_vault(args: argparse.Namespace, settings: Settings) -> int:
+    """Officers' view of the vault: list, show, copies, search, keep, destroy, declassify."""
+    from archive import decisions
+
+    service = _service(settings)
+    archive = service.archive
+    try:
+        action = args.vault_action
+        if action == "list":
+            return _vault_list(args, archive)
+        if action == "copies":
+            rows = archive.vault_catalog.copies(args.doc_id)
+            if args.json:
+                _print_json({"copies": [c.to_json() for c in rows]})
+            else:
+                for c in rows:
+                    numbers = ", ".join(f"{n:02d}" for n in c.numbers)
+                    print(f"{c.doc_id}  số {numbers}  {c.kind} ({c.state})  {c.made_at}  "
+                          f"{c.made_by}  căn cứ: {c.authorisation or '-'}  {c.reference}")
+            return 0
+        actor = _actor(args)
+        if action in ("show", "keep", "destroy", "declassify", "search"):
+            unlocked = _unlock(settings, archive)
+        if action == "search":
+            return _vault_search(args, service, unlocked, actor)
+        if action == "show":
+            return _vault_show(args, archive, unlocked, actor)
+        if action == "keep":
+            row = service.keep_held(args.doc_id, unlocked, actor=actor, reference=args.reference)
+            out = {"doc_id": row.doc_id, "status": row.status, "secrecy": row.secrecy}
+            message = f"Đã xử lý và giữ trong kho mật: {row.doc_id} ({row.secrecy})"
+        elif action == "destroy":
+            out = decisions.destroy(archive, unlocked, args.doc_id, actor=actor,
+                                    reference=args.reference)
+            message = (f"Đã hủy {args.doc_id} ({out['level']}); biên bản hủy ghi trong nhật ký, "
+                       f"căn cứ {out['reference']}")
+        else:
+            row = service.declassify(args.doc_id, unlocked, actor=actor,
+                                     reference=args.reference, date=_check_date(args.date))
+            out = {"doc_id": row.doc_id, "status": row.status, "secrecy": row.secrecy,
+                   "zone": row.zone}
+            message = f"Đã giải mật {row.doc_id}: chuyển sang kho lưu trữ thường và chỉ mục"
+        archive.sign_tree_head()
+        if args.json:
+            _print_json(out)
+        else:
+            print(message)
+        return 0
+    finally:
+        service.close()
+
+
+def _vault_list(args: argparse.Namespace, archive: Any) -> int:
+    rows = archive.vault_catalog.documents()
+    copies: dict[str, int] = {}
+    for c in archive.vault_catalog.copies():
+        if c.state == "made":
+            copies[c.doc_id] = copies.get(c.doc_id, 0) + c.count
+    destroyed = [{"doc_id": e.doc_id, "level": e.data.get("level"), "by": e.actor, "at": e.ts,
+                  "reference": e.data.get("reference"), "sha256": e.data.get("sha256")}
+                 for e in archive.log.events() if e.type == "destroy"]
+    items = [{"doc_id": r.doc_id, "level": r.secrecy, "status": r.status,
+              "received_at": r.received_at, "pages": r.pages, "review": r.review,
+              "copies": copies.get(r.doc_id, 0)} for r in rows]
+    if args.json:
+        _print_json({"count": len(items), "documents": items, "destroyed": destroyed})
+        return 0
+    print(f"{len(items)} tài liệu trong kho mật")
+    for i in items:
+        print(f"- {i['doc_id']}  [{i['level']}, {STATUS_VI.get(i['status'], i['status'])}]  "
+              f"nhận {i['received_at']}, {i['pages']} trang, {i['copies']} bản sao")
+    for d in destroyed:
+        print(f"- {d['doc_id']}  [{d['level']}] ĐÃ HỦY {d['at']} bởi {d['by']}, "
+              f"căn cứ {d['reference']}")
+    return 0
+
+
+def _vault_search(args: argparse.Namespace, service: Any, unlocked: Any, actor: str) -> int:
+    """The vault's index, decrypted into this process's memory only; the query is not logged
+    (it may itself be secret), the documents it showed are."""
+    from search import SearchQuery
+
+    archive = service.archive
+    index = service.vault_index(unlocked)
+    try:
+        results = index.search(SearchQuery(
+            text=args.query[: service.settings.search.max_query_chars], page_size=args.limit))
+    finally:
+        index.close()
+    hits = []
+    for h in results.hits:
+        row = archive.vault_catalog.get(h.doc_id)
+        hits.append({"doc_id": h.doc_id, "level": row.secrecy if row else "", "title": h.title,
+                     "snippet": h.snippet_text, "score": round(h.score, 4), "date": h.date,
+                     "number_symbol": h.number_symbol})
+    archive.log.append("vault_search", actor=actor, hits=len(hits),
+                       doc_ids=[h["doc_id"] for h in hits])
+    if args.json:
+        _print_json({"total": results.total, "hits": hits})
+    else:
+        print(f"{results.total} kết quả trong kho mật")
+        for h in hits:
+            print(f"- {h['doc_id']} [{h['level']}]  {h['title']}")
+            print(f"    {h['snippet'][:200]}")
+    return 0
+
+
+def _vault_show(args: argparse.Namespace, archive: Any, unlocked: Any, actor: str) -> int:
+    row = archive.vault_catalog.get(args.doc_id)
+    if row is None:
+        raise NotFoundError(f"no classified document {args.doc_id}")
+    record = json.loads(unlocked.read(row.record_object))
+    archive.log.append("access", doc_id=row.doc_id, actor=actor, action="show",
+                       level=row.secrecy, granted=True)
+    view = {"doc_id": row.doc_id, "level": row.secrecy, "status": row.status,
+            "received_at": row.received_at, "archived_at": row.archived_at,
+            "sha256": row.sha256, "pages": row.pages,
+            "metadata": record.get("metadata", {}),
+            "original_name": record.get("original", {}).get("name", ""),
+            "classification": record.get("classification", {}),
+            "signature": record.get("archival", {}).get("signature", {}),
+            "copies": [c.to_json() for c in archive.vault_catalog.copies(row.doc_id)]}
+    if args.json:
+        _print_json(view)
+        return 0
+    print(f"Tài liệu {row.doc_id}: {row.secrecy}, {STATUS_VI.get(row.status, row.status)}")
+    for key, value in view["metadata"].items():
+        if value not in ("", None, [], 0):
+            print(f"  {key}: {value}")
+    for c in view["copies"]:
+        print(f"  bản sao {c['numbers']}: {c['kind']} {c['at']} {c['by']} ({c['state']})")
+    return 0
+
+
 # -- audit --------------------------------------------------------------------------------------
 
 @command("audit")
@@ -501,6 +676,71 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
             mark = "*" if row["number"] == out["current"] else " "
             print(f"{mark} #{row['number']} {row['subject']} (hết hạn {row['not_after']})")
     return 0
+
+
+# -- export -------------------------------------------------------------------------------------
+
+@command("export")
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Classified documents as a signed BagIt bag, age-encrypted (archive/export.py)."""
+    from archive import Archive
+    from archive.export import ExportRequest, export_documents, parse_recipients, select_documents
+    from sohoa.records import Secrecy
+
+    parse_recipients(args.recipient or [])  # bad keys are a usage error before any work
+    archive = Archive(settings.home)
+    archive.open()
+    try:
+        level = Secrecy(args.level) if args.level else None
+        rows = select_documents(archive, ids=args.ids, level=level)
+        out = Path(args.out)
+        if out.exists() and not args.force:
+            raise SettingsError(f"{out} exists: choose another --out (or --force)")
+        if not out.parent.is_dir():
+            raise SettingsError(f"no such folder: {out.parent}")
+        unlocked = _unlock(settings, archive)
+        request = ExportRequest(
+            doc_ids=tuple(r.doc_id for r in rows), recipients=tuple(args.recipient),
+            exporter=_actor(args), organisation=settings.archive.organisation,
+            marked_copies=not args.no_marked_copy)
+        result = export_documents(archive, unlocked, request, out, _ram_dir(settings))
+    finally:
+        archive.catalog.close()
+        archive.vault_catalog.close()
+    if args.json:
+        _print_json({"out": str(out), **result.to_json()})
+    else:
+        print(f"Đã xuất {len(result.documents)} tài liệu ({result.level}) vào {out}, "
+              f"mã xuất {result.export_id}, mã hóa cho {len(result.recipients)} người nhận.")
+        for d in result.documents:
+            print(f"  {d.doc_id}: bản sao số {d.copy_number:02d}")
+        print(f"SHA-256 của tệp xuất: {result.ciphertext_sha256}")
+    return 0
+
+
+@command("verify-export")
+def cmd_verify_export(args: argparse.Namespace, settings: Settings) -> int:
+    # Needs no home: what a recipient runs.
+    from archive.exportcheck import read_identities, verify_export
+
+    identities = read_identities(Path(args.identity))
+    result = verify_export(Path(args.file), identities, ca_fingerprint=args.ca_fingerprint,
+                           workdir=Path(args.workdir) if args.workdir else None,
+                           extract_to=Path(args.extract) if args.extract else None)
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        for line in result.checks:
+            print(f"ok: {line}")
+        for p in result.problems:
+            print(f"FAILED [{p['kind']}]: {p['detail']}")
+        if result.ca_fingerprint:
+            print(f"CA certificate SHA-256 fingerprint: {result.ca_fingerprint}")
+            print("Compare it with the fingerprint the organisation published.")
+        if result.extracted_to:
+            print(f"Extracted to {result.extracted_to}")
+        print("VALID" if result.ok else "INVALID")
+    return 0 if result.ok else ExitCode.PROBLEMS_FOUND
 
 
 # -- status -------------------------------------------------------------------------------------
@@ -670,6 +910,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", parents=[common], help="process files or folders now")
     p.add_argument("paths", nargs="+")
+    p.add_argument("--authorisation", metavar="REF",
+                   help="copy register: the authorisation to scan classified documents")
+    p.add_argument("--scanned-by", dest="scanned_by", metavar="NAME",
+                   help="copy register: who scanned")
     p.add_argument("--json", action="store_true")
     p.add_argument("--workers", type=int, default=None)
 
@@ -727,6 +971,35 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--by", help="who corrects (default: the login name)")
     r.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("vault", parents=[common], help="classified documents (officers)")
+    vsub = p.add_subparsers(dest="vault_action", required=True)
+    v = vsub.add_parser("list", parents=[nested], help="vault stubs and destruction records")
+    v.add_argument("--json", action="store_true")
+    v = vsub.add_parser("show", parents=[nested], help="one document (needs the passphrase)")
+    v.add_argument("doc_id")
+    v.add_argument("--by", help="who reads (default: the login name)")
+    v.add_argument("--json", action="store_true")
+    v = vsub.add_parser("copies", parents=[nested], help="the copy register")
+    v.add_argument("doc_id", nargs="?")
+    v.add_argument("--json", action="store_true")
+    v = vsub.add_parser("search", parents=[nested],
+                        help="search the vault's own index (needs the passphrase)")
+    v.add_argument("query")
+    v.add_argument("--limit", type=int, default=10)
+    v.add_argument("--by", help="who searches (default: the login name)")
+    v.add_argument("--json", action="store_true")
+    for name, text in (("keep", "process a held TUYỆT MẬT document and keep it"),
+                       ("destroy", "destroy a vault document (logged record)"),
+                       ("declassify", "GIẢI MẬT: move a document to the open archive")):
+        v = vsub.add_parser(name, parents=[nested], help=text)
+        v.add_argument("doc_id")
+        v.add_argument("--reference", required=True,
+                       help="the decision's reference (number and symbol)")
+        if name == "declassify":
+            v.add_argument("--date", required=True, help="date of the decision, YYYY-MM-DD")
+        v.add_argument("--by", help="who decides (default: the login name)")
+        v.add_argument("--json", action="store_true")
+
     p = sub.add_parser("audit", parents=[common], help="check the whole archive")
     p.add_argument("--json", action="store_true")
     p.add_argument("--slice", help="K/N: re-hash only slice K of N")
@@ -744,6 +1017,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ca-fingerprint", help="published SHA-256 fingerprint of the CA")
     p.add_argument("--document", help="a file that must be the one the proven event names")
     p.add_argument("--known-head", help="a tree head (JSON) kept from earlier")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", parents=[common],
+                       help="classified documents as a signed BagIt bag, age-encrypted")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--ids", nargs="+", metavar="ID", help="documents to export")
+    which.add_argument("--level", choices=["mat", "toi_mat", "tuyet_mat"],
+                       help="every processed vault document at this level")
+    p.add_argument("--recipient", nargs="+", action="extend", metavar="AGE_PUBLIC_KEY",
+                   required=True, help="age X25519 public key (age1...); repeat for more")
+    p.add_argument("--out", required=True, help="the encrypted export file to write")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
+    p.add_argument("--no-marked-copy", action="store_true",
+                   help="leave out the visibly marked, re-signed copy of each PDF")
+    p.add_argument("--by", help="who exports (default: the login name)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("verify-export", parents=[common],
+                       help="check an export (exit 0 valid, 1 invalid, 2 usage)")
+    p.add_argument("file", help="the .age export file")
+    p.add_argument("--identity", "-i", required=True,
+                   help="age identity file (as age-keygen writes it)")
+    p.add_argument("--ca-fingerprint", help="published SHA-256 fingerprint of the sender's CA")
+    p.add_argument("--extract", metavar="DIR",
+                   help="keep the verified bag in this new directory (only when valid)")
+    p.add_argument("--workdir", help="where the private temporary area is made "
+                   "(default /dev/shm, else the system temporary directory)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("keys", parents=[common], help="signing certificates")

@@ -16,14 +16,23 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import classification
 import ocr
-from archive import Archive, NewDocument, QuarantineRow, check_pdf_signatures, utc_iso
+from archive import (
+    Archive,
+    NewDocument,
+    QuarantineRow,
+    SignatureCheck,
+    check_pdf_signatures,
+    utc_iso,
+)
 from archive.catalog import DocumentRow
+from archive.vault import UnlockedVault
 from ingest.intake import (
     WorkAreas,
     claim,
@@ -36,7 +45,7 @@ from ingest.intake import (
 )
 from ingest.queue import Job, JobState, SQLiteJobQueue
 from ingest.validate import Limits, ValidatedInput, validate
-from search import IndexDocument, SearchBackend, open_backend
+from search import IndexDocument, SearchBackend, open_backend, open_memory_backend
 from sohoa.errors import InputRejected, NotFoundError, SettingsError, SohoaError
 from sohoa.faults import crash_point
 from sohoa.logs import get_logger
@@ -154,21 +163,18 @@ class Service:
         return len(missing), len(extra)
 
     def index_document(self, row: DocumentRow) -> IndexDocument:
-        record = self.archive.open_record(row)
-        m = record.get("metadata", {})
-        text = "\n".join(p.get("text", "") for p in record.get("pages", []))
-        return IndexDocument(
-            doc_id=row.doc_id,
-            title=document_title(m, row.original_name),
-            text=text,
-            number_symbol=m.get("number_symbol", ""),
-            doc_type=m.get("doc_type", ""),
-            date=m.get("date", ""),
-            issuing_body=m.get("issuing_body", ""),
-            signer=m.get("signer", ""),
-            file_code=m.get("file_code", ""),
-            abstract=m.get("abstract", ""),
+        return index_entry(row, self.archive.open_record(row))
+
+    def vault_index(self, unlocked: UnlockedVault) -> SearchBackend:
+        """The vault's own index: built in this process's memory from the encrypted records of
+        the processed vault documents (held ones have no text yet), never written anywhere."""
+        backend = open_memory_backend()
+        backend.rebuild(
+            index_entry(row, json.loads(unlocked.read(row.record_object)))
+            for row in self.archive.vault_catalog.documents()
+            if row.status == Status.CLASSIFIED.value
         )
+        return backend
 
     def _index_documents(self) -> Iterator[IndexDocument]:
         for doc_id in self.archive.catalog.doc_ids():
@@ -225,19 +231,8 @@ class Service:
 
     # -- processing --------------------------------------------------------------------------
 
-    @contextmanager
-    def _workdir(self, job: Job) -> Iterator[Path]:
-        base = Path(self.settings.ocr.ram_tmp_dir)
-        if not (base.is_dir() and os.access(base, os.W_OK)):
-            base = self.settings.home / "work" / "tmp"
-            base.mkdir(parents=True, exist_ok=True)
-            log.warning("workdir.not_in_ram", path=str(base))
-        path = Path(tempfile.mkdtemp(prefix=f"sohoa-{job.job_id[:8]}-", dir=base))
-        os.chmod(path, 0o700)
-        try:
-            yield path
-        finally:
-            shutil.rmtree(path, ignore_errors=True)
+    def _workdir(self, job: Job) -> AbstractContextManager[Path]:
+        return self._workdir_for(job.job_id)
 
     def _ocr_request(self, workdir: Path, jobs: int) -> ocr.OcrRequest:
         return ocr.OcrRequest(
@@ -285,14 +280,38 @@ class Service:
     def _process_valid(self, job: Job, validated: ValidatedInput, workdir: Path,
                        started: float, ocr_jobs: int) -> Outcome:
         req = self._ocr_request(workdir, ocr_jobs)
-        original = Path(job.path)
+        read = self._read(Path(job.path), validated, req)
+        if read.held:
+            return self._hold(job, validated, read.verdict.evidence, read.page_count, started)
+        doc = NewDocument(
+            doc_id=job.doc_id, job_id=job.job_id, original_path=Path(job.path),
+            original_name=job.original_name, sha256=job.sha256, size=job.size,
+            kind=validated.kind, received_at=utc_iso(job.created_at),
+            classification=read.verdict, pages=read.pages, signed_pdf=read.signed_pdf,
+            signature=read.signature, ocr_engine=read.engine,
+            processing_seconds=time.monotonic() - started,
+            ocr_confidence=_mean_confidence(read.pages) if read.signed_pdf else None,
+            review_reasons=read.review_reasons,
+            extra={"repaired": validated.repaired} if read.signed_pdf else {},
+        )
+        if read.verdict.secrecy.is_classified:
+            return self._commit_classified(job, doc, Status.CLASSIFIED, started)
+        return self._commit_open(job, doc, started)
+
+    def _read(self, original: Path, validated: ValidatedInput, req: ocr.OcrRequest, *,
+              hold: bool = True) -> _Read:
+        """OCR, classify and sign one original inside the request's RAM work directory.
+
+        `hold`: a TUYỆT MẬT stamp or text stops here, before full OCR (`held`). An officer's
+        decision to process a held document reads it with `hold=False`."""
         if validated.signed:
-            return self._archive_as_is(job, validated, workdir, req, started)
+            return self._read_signed(original, req, hold)
+        workdir = req.workdir
         prepared = ocr.prepare(original, validated.kind, req)
         page_count, images = ocr.render_pages(prepared, [1], req, last=True)
         level, image_evidence = classification.precheck(images, self.tessdata_dir())
-        if level is Secrecy.TUYET_MAT:
-            return self._hold(job, validated, image_evidence, page_count, started)
+        if hold and level is Secrecy.TUYET_MAT:
+            return _Read.held_at(image_evidence, page_count)
         result = ocr.recognise(prepared, page_count, images, req)
         crash_point("ocr_done")
         verdict = classification.classify(
@@ -300,8 +319,8 @@ class Service:
             image_evidence_found=image_evidence, tessdata_dir=self.tessdata_dir(),
         )
         crash_point("classified")
-        if verdict.secrecy is Secrecy.TUYET_MAT:
-            return self._hold(job, validated, verdict.evidence, page_count, started)
+        if hold and verdict.secrecy is Secrecy.TUYET_MAT:
+            return _Read.held_at(verdict.evidence, page_count)
         review_reasons = self._review_reasons(result, verdict)
         signed = workdir / "signed.pdf"
         signature = self.archive.sign(result.archival_pdf, signed, self.settings.archive.tsa_url,
@@ -315,18 +334,8 @@ class Service:
         if failures:
             raise InputRejected("preflight_failed", "PDF/A-2b preflight: " + "; ".join(failures))
         crash_point("signed")
-        doc = NewDocument(
-            doc_id=job.doc_id, job_id=job.job_id, original_path=original,
-            original_name=job.original_name, sha256=job.sha256, size=job.size,
-            kind=validated.kind, received_at=utc_iso(job.created_at), classification=verdict,
-            pages=result.pages, signed_pdf=signed, signature=signature,
-            ocr_engine=result.engine, processing_seconds=time.monotonic() - started,
-            ocr_confidence=_mean_confidence(result.pages), review_reasons=review_reasons,
-            extra={"repaired": validated.repaired},
-        )
-        if verdict.secrecy.is_classified:
-            return self._commit_classified(job, doc, Status.CLASSIFIED, started)
-        return self._commit_open(job, doc, started)
+        return _Read(verdict, result.pages, page_count, signed, signature, result.engine,
+                     review_reasons)
 
     def _review_reasons(self, result: OcrResult, verdict: Classification) -> tuple[str, ...]:
         reasons = []
@@ -339,10 +348,8 @@ class Service:
             reasons.append("no_text")
         return tuple(reasons)
 
-    def _archive_as_is(self, job: Job, validated: ValidatedInput, workdir: Path,
-                       req: ocr.OcrRequest, started: float) -> Outcome:
+    def _read_signed(self, original: Path, req: ocr.OcrRequest, hold: bool) -> _Read:
         """A digitally signed PDF: archived byte-exact; its own signature is checked."""
-        original = Path(job.path)
         signature = check_pdf_signatures(original.read_bytes(), None)
         page_count, images = ocr.render_pages(original, [1], req, last=True)
         level, image_evidence = classification.precheck(images, self.tessdata_dir())
@@ -351,8 +358,8 @@ class Service:
             images, pages, review_below=self.settings.classification.review_below,
             image_evidence_found=image_evidence, tessdata_dir=self.tessdata_dir(),
         )
-        if verdict.secrecy is Secrecy.TUYET_MAT:
-            return self._hold(job, validated, verdict.evidence, page_count, started)
+        if hold and verdict.secrecy is Secrecy.TUYET_MAT:
+            return _Read.held_at(verdict.evidence, page_count)
         reasons = []
         if not signature.ok:
             reasons.append(f"input_signature_{signature.status}")
@@ -360,17 +367,8 @@ class Service:
             reasons.append("no_text")
         if verdict.review:
             reasons.append("secrecy_uncertain")
-        doc = NewDocument(
-            doc_id=job.doc_id, job_id=job.job_id, original_path=original,
-            original_name=job.original_name, sha256=job.sha256, size=job.size,
-            kind=validated.kind, received_at=utc_iso(job.created_at), classification=verdict,
-            pages=pages, signed_pdf=None, signature=signature,
-            ocr_engine="text layer of a signed PDF (kept byte-exact)",
-            processing_seconds=time.monotonic() - started, review_reasons=tuple(reasons),
-        )
-        if verdict.secrecy.is_classified:
-            return self._commit_classified(job, doc, Status.CLASSIFIED, started)
-        return self._commit_open(job, doc, started)
+        return _Read(verdict, pages, page_count, None, signature,
+                     "text layer of a signed PDF (kept byte-exact)", tuple(reasons))
 
     def _commit_open(self, job: Job, doc: NewDocument, started: float) -> Outcome:
         staged = self.archive.stage_open(doc)
@@ -405,6 +403,7 @@ class Service:
         crash_point("intent")
         row = self.archive.commit_vault(doc, staged)
         crash_point("log_written")
+        self._register_scan(row)
         wipe_and_release(job, self.areas)
         outcome = Outcome(job.source, status.value, row.doc_id, job.sha256, row.secrecy,
                           "classified document: kept encrypted in the vault", "classified",
@@ -413,6 +412,18 @@ class Service:
         log.info("job.vaulted", job=job.job_id, doc=row.doc_id, level=row.secrecy,
                  status=status.value)
         return outcome
+
+    def _register_scan(self, row: DocumentRow) -> None:
+        """Scanning a classified document made copy 01 of it (the one in the vault): a line of
+        the copy register with the authorisation and who scanned (once, also after a crash)."""
+        register = self.archive.vault_catalog
+        if any(c.kind == "scan" for c in register.copies(row.doc_id)):
+            return
+        register.issue_copies(row.doc_id, 1, kind="scan", state="made",
+                              made_by=self.settings.vault.scanned_by or "-",
+                              made_at=row.received_at,
+                              authorisation=self.settings.vault.scan_authorisation,
+                              reference=row.job_id)
 
     def _hold(self, job: Job, validated: ValidatedInput, evidence: tuple[Evidence, ...],
               page_count: int, started: float) -> Outcome:
@@ -472,6 +483,7 @@ class Service:
             if self.archive.log.seq_of(event, row.doc_id) is None:
                 self.archive.log.append(event, doc_id=row.doc_id, zone="vault",
                                         level=row.secrecy, sha256=row.sha256)
+            self._register_scan(row)
             wipe_and_release(job, self.areas)
         outcome = Outcome(job.source, row.status, row.doc_id, job.sha256, row.secrecy, "", "",
                           job.job_id, row.pages, 0.0, row.review)
@@ -513,6 +525,100 @@ class Service:
             if sha not in referenced_vault:
                 self.archive.vault.store.remove_uncommitted(sha)
         self.queue.set_pending_objects(job.job_id, [])
+
+    # -- an officer's decisions on vault documents (archive/decisions.py) ----------------------
+
+    def keep_held(self, doc_id: str, unlocked: UnlockedVault, *, actor: str,
+                  reference: str) -> DocumentRow:
+        """Process a held TUYỆT MẬT document (in RAM) and keep it in the vault at its level."""
+        from archive import decisions
+
+        row = self._vault_row(doc_id)
+        if row.status != Status.HELD.value:
+            raise SettingsError(f"{doc_id} is not held for a decision")
+        with self._workdir_for(doc_id) as workdir:
+            doc = self._reread(row, unlocked, workdir, Secrecy(row.secrecy))
+            updated = decisions.keep(self.archive, row, doc, actor=actor, reference=reference)
+        log.info("vault.kept", doc=doc_id, level=row.secrecy)
+        return updated
+
+    def declassify(self, doc_id: str, unlocked: UnlockedVault, *, actor: str, reference: str,
+                   date: str) -> DocumentRow:
+        """GIẢI MẬT: the document leaves the vault for the open archive and index."""
+        from archive import decisions
+        from archive.archive import document_record
+
+        if decisions.finish_interrupted_declassify(self.archive, doc_id):
+            stored = self.archive.get_open(doc_id)
+            self.index.add([self.index_document(stored)])
+            return stored
+        row = self._vault_row(doc_id)
+        with self._workdir_for(doc_id) as workdir:
+            original = workdir / "original"
+            with open(original, "wb") as fh:
+                unlocked.decrypt_to(row.original_object, fh)
+            archival: Path | None = None
+            if row.status == Status.HELD.value:
+                doc = self._reread(row, unlocked, workdir, Secrecy.NONE, original=original)
+                record = document_record(doc, "", utc_iso())
+                archival = doc.signed_pdf
+            else:
+                record = json.loads(unlocked.read(row.record_object))
+                if row.archival_object and row.archival_object != row.original_object:
+                    archival = workdir / "archival.pdf"
+                    with open(archival, "wb") as fh:
+                        unlocked.decrypt_to(row.archival_object, fh)
+            stored = decisions.declassify(
+                self.archive, unlocked, row, original=original, archival=archival,
+                record=record, actor=actor, reference=reference, date=date,
+                index_add=lambda r: self.index.add([self.index_document(r)]))
+        log.info("vault.declassified", doc=doc_id, level_before=row.secrecy)
+        return stored
+
+    def _vault_row(self, doc_id: str) -> DocumentRow:
+        row = self.archive.vault_catalog.get(doc_id)
+        if row is None:
+            raise NotFoundError(f"no classified document {doc_id}")
+        return row
+
+    @contextmanager
+    def _workdir_for(self, doc_id: str) -> Iterator[Path]:
+        base = Path(self.settings.ocr.ram_tmp_dir)
+        if not (base.is_dir() and os.access(base, os.W_OK)):
+            base = self.settings.home / "work" / "tmp"
+            base.mkdir(parents=True, exist_ok=True)
+            log.warning("workdir.not_in_ram", path=str(base))
+        path = Path(tempfile.mkdtemp(prefix=f"sohoa-{doc_id[:8]}-", dir=base))
+        os.chmod(path, 0o700)
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+
+    def _reread(self, row: DocumentRow, unlocked: UnlockedVault, workdir: Path,
+                level: Secrecy, original: Path | None = None) -> NewDocument:
+        """A held document, decrypted into RAM and processed in full (no hold this time); the
+        level is the officer's decision, the evidence stays as read."""
+        if original is None:
+            original = workdir / "original"
+            with open(original, "wb") as fh:
+                unlocked.decrypt_to(row.original_object, fh)
+        held = json.loads(unlocked.read(row.record_object))
+        started = time.monotonic()
+        validated = validate(original, self.limits)
+        read = self._read(original, validated, self._ocr_request(workdir, os.cpu_count() or 1),
+                          hold=False)
+        verdict = replace(read.verdict, secrecy=level)
+        return NewDocument(
+            doc_id=row.doc_id, job_id=row.job_id, original_path=original,
+            original_name=str(held.get("original", {}).get("name", "")), sha256=row.sha256,
+            size=row.size, kind=validated.kind, received_at=row.received_at,
+            classification=verdict, pages=read.pages, signed_pdf=read.signed_pdf,
+            signature=read.signature, ocr_engine=read.engine,
+            processing_seconds=time.monotonic() - started,
+            ocr_confidence=_mean_confidence(read.pages) if read.signed_pdf else None,
+            review_reasons=read.review_reasons,
+        )
 
     # -- running -----------------------------------------------------------------------------
 
@@ -577,6 +683,44 @@ class Service:
         return counts.get(JobState.PROCESSING.value, 0) > 0 or bool(
             self.queue.jobs(JobState.QUEUED, limit=1)
         )
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What OCR, classification and signing made of one original (files in the RAM work dir)."""
+
+    verdict: Classification
+    pages: tuple[PageText, ...]
+    page_count: int
+    signed_pdf: Path | None  # None: a signed input, its own archival copy (or held)
+    signature: SignatureCheck
+    engine: str = ""
+    review_reasons: tuple[str, ...] = ()
+    held: bool = False  # TUYỆT MẬT found: stopped before full processing
+
+    @classmethod
+    def held_at(cls, evidence: tuple[Evidence, ...], page_count: int) -> _Read:
+        verdict = Classification(Secrecy.TUYET_MAT, 1.0, True, tuple(evidence),
+                                 DocumentMetadata(page_count=page_count), Secrecy.TUYET_MAT)
+        return cls(verdict, (), page_count, None, check_pdf_signatures(b"", None), held=True)
+
+
+def index_entry(row: DocumentRow, record: dict[str, Any]) -> IndexDocument:
+    """What a search index holds of one document, from its record."""
+    m = record.get("metadata", {})
+    text = "\n".join(p.get("text", "") for p in record.get("pages", []))
+    return IndexDocument(
+        doc_id=row.doc_id,
+        title=document_title(m, row.original_name),
+        text=text,
+        number_symbol=m.get("number_symbol", ""),
+        doc_type=m.get("doc_type", ""),
+        date=m.get("date", ""),
+        issuing_body=m.get("issuing_body", ""),
+        signer=m.get("signer", ""),
+        file_code=m.get("file_code", ""),
+        abstract=m.get("abstract", ""),
+    )
 
 
 def _mean_confidence(pages: tuple[PageText, ...]) -> float | None:

@@ -67,6 +67,10 @@ class VaultSettings:
     # Whether the open catalog may hold a stub (id, level, date received) of a classified document.
     open_stub: bool = False
     passphrase_env: str = "SOHOA_VAULT_PASSPHRASE"  # noqa: S105 (a variable name)
+    # The copy register's scan line: the standing authorisation under which classified documents
+    # are scanned at this station, and who scans (`sohoa ingest --authorisation --scanned-by`).
+    scan_authorisation: str = ""
+    scanned_by: str = ""
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,8 @@ def test_every_page_needs_a_login(shared: tuple[Flask, WebHome]) -> None:
     for path in ["/", "/?q=ke+hoach", f"/d/{home.plan_id}", f"/d/{home.plan_id}/page/1.png",
                  f"/d/{home.plan_id}/original", f"/d/{home.plan_id}/archival.pdf", "/upload",
                  "/ingest", "/audit", "/dashboard", "/review", "/users", "/export", "/account",
-                 f"/d/{home.secret_id}", "/no-such-page"]:
+                 f"/d/{home.secret_id}", "/vault", f"/vault/d/{home.secret_id}",
+                 f"/vault/d/{home.secret_id}/original", "/no-such-page"]:
         response = client.get(path)
         assert response.status_code == 302, path
         assert response.headers["Location"].startswith("/login?next="), path
@@ -259,6 +260,7 @@ ROLE_PAGES = {
     "/review": {"luutru", "canbo", "admin"},
     "/ingest": {"luutru", "canbo", "admin"},
     "/export": {"canbo"},
+    "/vault": {"canbo"},
     "/audit": {"admin"},
     "/users": {"admin"},
 }

@@ -115,6 +115,9 @@ def create_app(settings: Settings, *, testing: bool = False,
     from web.views_review import bp as review_bp
 
     app.register_blueprint(review_bp)
+    from web.views_vault import bp as vault_bp
+
+    app.register_blueprint(vault_bp)
 
     @app.before_request
     def load_request_state() -> Any:

@@ -16,6 +16,7 @@ from web.i18n import translate
 from web.operations import AuditRunner, IngestWorkers
 from web.security import LoginLimiter
 from web.sessions import SessionStore
+from web.vaultsessions import VaultUnlocks
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,6 +32,7 @@ class WebState:
     audits: AuditRunner
     workers: IngestWorkers | None
     cache: dict[str, Any] = field(default_factory=dict)  # small derived lists, see views
+    vault_unlocks: VaultUnlocks = field(default_factory=VaultUnlocks)  # memory only
 
 
 def state() -> WebState:

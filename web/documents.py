@@ -30,7 +30,7 @@ class Found:
     level: Secrecy
 
 
-def _level(row: DocumentRow) -> Secrecy:
+def level_of(row: DocumentRow) -> Secrecy:
     try:
         level = Secrecy(row.secrecy)
     except ValueError:
@@ -45,7 +45,7 @@ def find_document(service: Any, user: User | None, doc_id: str, action: str) -> 
         raise NotFoundError("not found")
     archive = service.archive
     row = archive.catalog.get(doc_id)
-    if row is not None and row.zone == "open" and _level(row) is Secrecy.NONE:
+    if row is not None and row.zone == "open" and level_of(row) is Secrecy.NONE:
         if not can_see(user, Secrecy.NONE):
             raise NotFoundError("not found")
         return Found(row, archive.open_record(row), False, Secrecy.NONE)
@@ -53,7 +53,7 @@ def find_document(service: Any, user: User | None, doc_id: str, action: str) -> 
         row = archive.vault_catalog.get(doc_id)
     if row is None:
         raise NotFoundError("not found")
-    level = _level(row)
+    level = level_of(row)
     granted = can_see(user, level)
     archive.log.append("access", doc_id=row.doc_id, actor=user.name if user else "-",
                        action=action, level=level.value, granted=granted)

@@ -26,6 +26,30 @@ VI: dict[str, str] = {
     "nav.dashboard": "Tổng quan",
     "nav.audit": "Kiểm tra",
     "nav.export": "Xuất gói",
+    "nav.vault": "Kho mật",
+    "vault.title": "Kho tài liệu mật",
+    "vault.intro": (
+        "Tài liệu mật mà bạn được phép tiếp cận. Đọc nội dung cần mở khóa kho bằng mật khẩu kho "
+        "mật; khóa chỉ mở cho phiên làm việc này và tự đóng khi đăng xuất hoặc sau 15 phút "
+        "không dùng. Mọi lần xem, tải, in đều được ghi nhật ký."
+    ),
+    "vault.passphrase": "Mật khẩu kho mật",
+    "vault.unlock": "Mở khóa kho mật",
+    "vault.lock": "Khóa kho mật",
+    "vault.is_unlocked": "Kho mật đang mở cho phiên này.",
+    "vault.unlocked": "Đã mở khóa kho mật cho phiên này.",
+    "vault.locked": "Đã khóa kho mật.",
+    "vault.wrong_passphrase": "Sai mật khẩu kho mật.",
+    "vault.document": "Tài liệu",
+    "vault.empty": "Không có tài liệu mật nào bạn được phép tiếp cận.",
+    "vault.read": "Đọc trong kho mật",
+    "vault.read_note": (
+        "Nội dung được giải mã trong bộ nhớ cho lần xem này và không lưu lại. Bản tải về là bản "
+        "sao có đánh số, được ghi vào sổ đăng ký bản sao."
+    ),
+    "vault.marked_copy": "Xem / in bản sao có đánh số",
+    "vault.text": "Nội dung nhận dạng",
+    "vault.copies": "Sổ đăng ký bản sao",
     "nav.users": "Tài khoản",
     "nav.account": "Mật khẩu",
     "nav.logout": "Đăng xuất",
@@ -432,6 +456,30 @@ EN: dict[str, str] = {
     "nav.dashboard": "Dashboard",
     "nav.audit": "Audit",
     "nav.export": "Export",
+    "nav.vault": "Vault",
+    "vault.title": "Classified vault",
+    "vault.intro": (
+        "Classified documents you are cleared for. Reading them needs the vault passphrase; the "
+        "vault opens for this session only and locks when you sign out or after 15 idle "
+        "minutes. Every view, download and print is logged."
+    ),
+    "vault.passphrase": "Vault passphrase",
+    "vault.unlock": "Unlock the vault",
+    "vault.lock": "Lock the vault",
+    "vault.is_unlocked": "The vault is unlocked for this session.",
+    "vault.unlocked": "The vault is unlocked for this session.",
+    "vault.locked": "The vault is locked.",
+    "vault.wrong_passphrase": "Wrong vault passphrase.",
+    "vault.document": "Document",
+    "vault.empty": "No classified document you are cleared for.",
+    "vault.read": "Read in the vault",
+    "vault.read_note": (
+        "The content is decrypted in memory for this view and not kept. A download is a "
+        "numbered copy, entered in the copy register."
+    ),
+    "vault.marked_copy": "View / print a numbered copy",
+    "vault.text": "Recognised text",
+    "vault.copies": "Copy register",
     "nav.users": "Users",
     "nav.account": "Password",
     "nav.logout": "Sign out",

@@ -72,6 +72,7 @@ def logout() -> Any:
     sid = session.get("sid")
     if isinstance(sid, str):
         state().sessions.delete(sid)
+        state().vault_unlocks.drop(sid)  # signing out locks the vault of this session
     session.clear()
     new_csrf_token()
     flash(_("logout.done"), "info")
