@@ -86,7 +86,9 @@ def claim(path: Path, areas: WorkAreas, queue: SQLiteJobQueue, *, move: bool,
     crash_point("claim_renamed")
     sha, size = _hash(target)
     job = queue.enqueue(job_id, doc_id, str(target), original_name, info["source"], sha, size)
-    log.info("job.claimed", job=job_id, source=info["source"], size=size)
+    # No file name here: the document may turn out classified, and a name can be secret. The
+    # name is logged once the job is archived in the open archive (sohoa.pipeline).
+    log.info("job.claimed", job=job_id, size=size)
     return job
 
 

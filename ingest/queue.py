@@ -59,7 +59,8 @@ class JobQueue(Protocol):
 
     def get(self, job_id: str) -> Job | None: ...
 
-    def finish(self, job_id: str, result_status: str, result_json: str, pages: int = 0) -> None: ...
+    def finish(self, job_id: str, result_status: str, result_json: str, pages: int = 0,
+               forget_names: bool = False) -> None: ...
 
     def retry_later(self, job_id: str, error: str, delay_s: float) -> None: ...
 
@@ -152,13 +153,19 @@ class SQLiteJobQueue:
         row = self._conn().execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
         return _job(row) if row else None
 
-    def finish(self, job_id: str, result_status: str, result_json: str, pages: int = 0) -> None:
+    def finish(self, job_id: str, result_status: str, result_json: str, pages: int = 0,
+               forget_names: bool = False) -> None:
+        """`forget_names`: the job turned out classified, and a file name can itself be secret:
+        the queue keeps no name or path of it (the vault catalog keeps none either)."""
         with self._tx() as conn:
             conn.execute(
                 "UPDATE jobs SET state = ?, result_status = ?, result_json = ?, pages = ?, "
                 "updated_at = ?, pending_objects = '[]' WHERE job_id = ?",
                 (JobState.DONE.value, result_status, result_json, pages, time.time(), job_id),
             )
+            if forget_names:
+                conn.execute("UPDATE jobs SET source = '', original_name = '', path = '' "
+                             "WHERE job_id = ?", (job_id,))
 
     def retry_later(self, job_id: str, error: str, delay_s: float) -> None:
         now = time.time()

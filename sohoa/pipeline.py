@@ -391,9 +391,9 @@ class Service:
         outcome = Outcome(job.source, Status.ARCHIVED.value, row.doc_id, job.sha256,
                           Secrecy.NONE.value, "", "", job.job_id, row.pages,
                           round(time.monotonic() - started, 3), row.review)
-        self.queue.finish(job.job_id, outcome.status, json.dumps(outcome.to_json()), row.pages)
-        log.info("job.archived", job=job.job_id, doc=row.doc_id, pages=row.pages,
-                 seconds=outcome.seconds, review=row.review)
+        self._finish_job(outcome, row.pages)
+        log.info("job.archived", job=job.job_id, doc=row.doc_id, source=job.source,
+                 pages=row.pages, seconds=outcome.seconds, review=row.review)
         return outcome
 
     def _commit_classified(self, job: Job, doc: NewDocument, status: Status,
@@ -408,10 +408,17 @@ class Service:
         outcome = Outcome(job.source, status.value, row.doc_id, job.sha256, row.secrecy,
                           "classified document: kept encrypted in the vault", "classified",
                           job.job_id, row.pages, round(time.monotonic() - started, 3), True)
-        self.queue.finish(job.job_id, outcome.status, json.dumps(outcome.to_json()), row.pages)
+        self._finish_job(outcome, row.pages, classified=True)
         log.info("job.vaulted", job=job.job_id, doc=row.doc_id, level=row.secrecy,
                  status=status.value)
         return outcome
+
+    def _finish_job(self, outcome: Outcome, pages: int, classified: bool = False) -> None:
+        """Record the job's result; a classified job's file name is kept nowhere (a name can
+        itself be secret): the caller still gets its own path back in the outcome."""
+        stored = replace(outcome, source="") if classified else outcome
+        self.queue.finish(outcome.job_id, outcome.status, json.dumps(stored.to_json()), pages,
+                          forget_names=classified)
 
     def _register_scan(self, row: DocumentRow) -> None:
         """Scanning a classified document made copy 01 of it (the one in the vault): a line of
@@ -448,7 +455,7 @@ class Service:
         shown_id = existing.doc_id
         outcome = Outcome(job.source, Status.DUPLICATE.value, shown_id, job.sha256, secrecy,
                           f"identical to document {shown_id}", "duplicate", job.job_id)
-        self.queue.finish(job.job_id, outcome.status, json.dumps(outcome.to_json()))
+        self._finish_job(outcome, 0, classified=existing.zone != "open")
         log.info("job.duplicate", job=job.job_id, of=shown_id)
         return outcome
 
@@ -487,7 +494,7 @@ class Service:
             wipe_and_release(job, self.areas)
         outcome = Outcome(job.source, row.status, row.doc_id, job.sha256, row.secrecy, "", "",
                           job.job_id, row.pages, 0.0, row.review)
-        self.queue.finish(job.job_id, outcome.status, json.dumps(outcome.to_json()), row.pages)
+        self._finish_job(outcome, row.pages, classified=row.zone != "open")
         log.info("job.completed_after_restart", job=job.job_id, doc=row.doc_id)
         return outcome
 

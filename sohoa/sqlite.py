@@ -29,6 +29,9 @@ class SQLiteDatabase:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
             conn.execute("PRAGMA foreign_keys=ON")
+            # Deleted or overwritten values are zeroed, not left in free space: a classified
+            # job's file name is forgotten, a removed document's row is gone (docs/vault.md).
+            conn.execute("PRAGMA secure_delete=ON")
             self._local.conn = conn
         return conn
 

@@ -252,7 +252,8 @@ def test_no_plaintext_left_on_disk(tmp_path: Path) -> None:
     officer's keep (OCR in RAM): its code name is nowhere in plaintext (UTF-8, NFC or NFD, with
     or without marks) in the home, the temporary directories or the logs, and no page image of
     it is left anywhere."""
-    secret = write_scan(tmp_path / "mat.pdf", SECRET_LINES, stamp="MẬT")
+    # A file name can itself be secret: this one must not be kept or logged either.
+    secret = write_scan(tmp_path / "mat-q7x.pdf", SECRET_LINES, stamp="MẬT")
     held = write_scan(tmp_path / "tm.pdf", HELD_LINES, stamp="TUYỆT MẬT")
     since = time.time()
     home = tmp_path / "home"
@@ -267,7 +268,7 @@ def test_no_plaintext_left_on_disk(tmp_path: Path) -> None:
     # The vault does hold the text (else this test proves nothing): its own index finds it.
     found = run_cli(home, "vault", "search", PHRASE, "--json")
     assert json.loads(found.stdout)["total"] == 1
-    logs.append(run_cli(home, "export", "--ids", ids["mat.pdf"], "--recipient", _public_key(),
+    logs.append(run_cli(home, "export", "--ids", ids["mat-q7x.pdf"], "--recipient", _public_key(),
                         "--out", str(tmp_path / "x.age")))
     logs.append(run_cli(home, "vault", "keep", ids["tm.pdf"], "--reference", "05-QĐ/ĐU"))
     logs.append(run_cli(home, "audit"))
@@ -286,11 +287,14 @@ def test_no_plaintext_left_on_disk(tmp_path: Path) -> None:
             except OSError:
                 continue
             leaks += [(path, n) for n in needles if n in data]
+            if root == home and b"mat-q7x" in data:
+                leaks.append((path, b"mat-q7x"))
     assert not leaks, leaks[:10]
     assert not images, images[:10]
     # What the commands logged (stderr), and printed when they are not reading for an officer.
     for result in [*logs, found]:
         text = (result.stderr + ("" if result is found else result.stdout)).encode()
         assert not [n for n in needles if n in text], result.args
+        assert b"mat-q7x" not in result.stderr.encode(), result.args
     assert not [p for p in Path("/dev/shm").iterdir()  # noqa: S108
                 if p.name.startswith(ours) and p.stat().st_mtime >= since - 1]
