@@ -235,6 +235,47 @@ def _settings(overrides: list[str]) -> OcrSettings:
     return dataclasses.replace(OcrSettings(), **values)
 
 
+def _kind(word: str, ref: str) -> str:
+    if any(c.isdigit() for c in word):
+        return "number"
+    printed = [m.group(0) for m in _WORD.finditer(nfc(ref)) if m.group(0).lower() == word]
+    return "capitalised" if printed and printed[0][:1].isupper() else "word"
+
+
+def correction_report(entries: list[dict[str, Any]], corpus: Path, cache: Path | None,
+                      settings: OcrSettings, tessdata: Path | None, jobs: int) -> dict[str, Any]:
+    """Words the correction fixed and broke: the same OCR with and without it, compared with
+    the reference as bags of words, page by page (pre-processing and tesseract are
+    deterministic, so the correction is the only difference)."""
+    plain_settings = dataclasses.replace(settings, correct_text=False)
+    keys = {}
+    for flag, st in (("on", settings), ("off", plain_settings)):
+        keys[flag] = hashlib.sha256(json.dumps(
+            [dataclasses.asdict(st), _model_id(tessdata), _source_digest()], sort_keys=True
+        ).encode()).hexdigest()[:12]
+    fixed = broken = changed = 0
+    kinds: Counter[str] = Counter()
+    for entry in entries:
+        path = corpus / entry["file"]
+        pages = int(entry["pages"])
+        sha = _sha256(path)[:24]
+        on, _ = cached_run(cache, f"ours-{sha}-{keys['on']}", run_ours, path, pages, settings,
+                           tessdata, jobs)
+        off, _ = cached_run(cache, f"ours-{sha}-{keys['off']}", run_ours, path, pages,
+                            plain_settings, tessdata, jobs)
+        for ref, a, b in zip(entry["text_per_page"], off["text"], on["text"], strict=True):
+            r, before, after = Counter(words(ref)), Counter(words(a)), Counter(words(b))
+            changed += sum((after - before).values())
+            for w in set(r) & (set(before) | set(after)):
+                was, now = min(before[w], r[w]), min(after[w], r[w])
+                if now > was:
+                    fixed += now - was
+                elif was > now:
+                    broken += was - now
+                    kinds[_kind(w, ref)] += was - now
+    return {"fixed": fixed, "broken": broken, "changed": changed, "broken_kinds": dict(kinds)}
+
+
 # -- report -----------------------------------------------------------------------------------
 
 
@@ -273,6 +314,9 @@ def main() -> int:
                         help="model directory for ours (default: the installed model)")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="OcrSettings overrides, e.g. preprocess=false")
+    parser.add_argument("--corrections", action="store_true",
+                        help="also OCR without the Vietnamese correction and count the words "
+                             "it fixed and the words it broke (over-corrections)")
     args = parser.parse_args()
 
     from ocr.models import installed_dir
@@ -326,6 +370,9 @@ def main() -> int:
                 print(f"{side:5} {entry['file']}: {pages} p, {res['seconds']:.1f} s"
                       f"{' (cached)' if hit else ''}", file=sys.stderr, flush=True)
         rows.append(row)
+    corrections = None
+    if args.corrections:
+        corrections = correction_report(entries, corpus, cache, settings, tessdata, args.jobs)
     total_pages = sum(r["pages"] for r in rows)
     report = {
         "corpus": str(corpus), "documents": rows, "pages": total_pages, "pipelines": sides,
@@ -336,11 +383,17 @@ def main() -> int:
                     for s, t in totals.items()},
         "settings": dataclasses.asdict(settings), "engine": engine, "jobs": args.jobs,
         "load_average": os.getloadavg()[0],
+        "corrections": corrections,
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
         print_table(report)
+        if corrections:
+            print(f"\ncorrection: {corrections['fixed']} reference words fixed, "
+                  f"{corrections['broken']} broken (over-corrections), "
+                  f"{corrections['changed']} words changed in all; broken: "
+                  f"{corrections['broken_kinds']}")
     return 0
 
 

@@ -14,6 +14,7 @@ import html
 import json
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocrmypdf import hookimpl
@@ -22,7 +23,6 @@ from ocrmypdf.exceptions import SubprocessOutputError
 
 _WORD_SPAN = re.compile(
     r"(<span class=['\"]ocrx_word['\"][^>]*?x_wconf (\d+)[^>]*>)(.*?)(</span>)", re.S)
-_LINE_START = re.compile(r"<span class=['\"]ocr_(?:line|caption|header|textfloat)['\"]")
 _PAR_START = re.compile(r"<p class=['\"]ocr_par['\"]")
 _TAG = re.compile(r"<[^>]+>")
 
@@ -78,40 +78,131 @@ def hocr_replace_words(hocr: str, new_texts: list[str]) -> str:
     return _WORD_SPAN.sub(sub, hocr)
 
 
-def hocr_text(hocr: str) -> str:
-    """Plain text in tesseract's own layout: lines on their own line, a blank line between
-    paragraphs (what tesseract's txt output holds, rebuilt so it agrees with the hOCR)."""
-    out: list[str] = []
-    pos = 0
+_BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
+_PAGE = re.compile(r"<div class=['\"]ocr_page['\"][^>]*?bbox (\d+) (\d+) (\d+) (\d+)")
+_LINE_TAG = re.compile(
+    r"<span class=['\"]ocr_(?:line|caption|header|textfloat)['\"][^>]*?bbox (\d+) (\d+) (\d+) (\d+)")
+
+
+@dataclass
+class _Line:
+    par: int
+    top: int
+    bottom: int
+    words: list[tuple[str, int, int]] = field(default_factory=list)  # text, x0, x1
+
+
+def _hocr_lines(hocr: str) -> list[_Line]:
     tokens = sorted(
-        [(m.start(), "par") for m in _PAR_START.finditer(hocr)]
-        + [(m.start(), "line") for m in _LINE_START.finditer(hocr)]
-        + [(m.start(), "word", html.unescape(_TAG.sub("", m.group(3))))
-           for m in _WORD_SPAN.finditer(hocr)],
+        [(m.start(), "par", m) for m in _PAR_START.finditer(hocr)]
+        + [(m.start(), "line", m) for m in _LINE_TAG.finditer(hocr)]
+        + [(m.start(), "word", m) for m in _WORD_SPAN.finditer(hocr)],
         key=lambda t: t[0],
     )
-    paragraphs: list[list[list[str]]] = []
-    for token in tokens:
-        kind = token[1]
+    lines: list[_Line] = []
+    par = 0
+    for _, kind, m in tokens:
         if kind == "par":
-            paragraphs.append([])
+            par += 1
         elif kind == "line":
-            if not paragraphs:
-                paragraphs.append([])
-            paragraphs[-1].append([])
+            lines.append(_Line(par=par, top=int(m.group(2)), bottom=int(m.group(4))))
         else:
-            if not paragraphs:
-                paragraphs.append([])
-            if not paragraphs[-1]:
-                paragraphs[-1].append([])
-            paragraphs[-1][-1].append(str(token[2]))
-    del pos
-    for par in paragraphs:
-        lines = [" ".join(w for w in line if w) for line in par]
-        lines = [ln for ln in lines if ln.strip()]
-        if lines:
-            out.append("\n".join(lines))
-    return "\n\n".join(out) + ("\n" if out else "")
+            box = _BBOX.search(m.group(1))
+            text = html.unescape(_TAG.sub("", m.group(3))).strip()
+            if not lines:
+                lines.append(_Line(par=par, top=0, bottom=0))
+            if text and box:
+                lines[-1].words.append((text, int(box.group(1)), int(box.group(3))))
+    return [ln for ln in lines if ln.words]
+
+
+def _segments(line: _Line) -> list[list[tuple[str, int, int]]]:
+    """The line cut where words are far apart (two blocks side by side on one baseline)."""
+    height = max(8, line.bottom - line.top)
+    segs = [[line.words[0]]]
+    for word in line.words[1:]:
+        if word[1] - segs[-1][-1][2] > 2.5 * height:
+            segs.append([])
+        segs[-1].append(word)
+    return segs
+
+
+def hocr_text(hocr: str) -> str:
+    """Plain text in reading order: lines on their own line, a blank line between paragraphs.
+
+    Administrative documents put two blocks side by side: the issuer and the motto and date at
+    the top, the recipients and the signature at the bottom. Tesseract often reads them as one
+    line across the gap ("ỦY BAN NHÂN DÂN   CỘNG HÒA XÃ HỘI ..."); here consecutive lines cut
+    by a wide gap form a two-column region, read left column first, then right, as printed
+    blocks are read.
+    """
+    lines = _hocr_lines(hocr)
+    out: list[str] = []
+    i = 0
+    prev_par = None
+    while i < len(lines):
+        segs = _segments(lines[i])
+        if len(segs) == 2:
+            # the right block's left edge: left-column lines may run long, never past it
+            split = segs[1][0][1] - 0.5 * max(8, lines[i].bottom - lines[i].top)
+            left: list[str] = []
+            right: list[str] = []
+            j = i
+            while j < len(lines):
+                parts = _segments(lines[j])
+                if any(p[0][1] < split < p[-1][2] for p in parts) or len(parts) > 2:
+                    break  # a line across the gap: the region is over
+                for part in parts:
+                    (left if part[-1][2] <= split else right).append(
+                        " ".join(w[0] for w in part))
+                j += 1
+            if out:
+                out.append("")
+            out.extend(left + right)
+            i = j
+            prev_par = None
+            continue
+        line = lines[i]
+        if prev_par is not None and line.par != prev_par and out:
+            out.append("")
+        out.append(" ".join(w[0] for w in line.words))
+        prev_par = line.par
+        i += 1
+    return "\n".join(out) + ("\n" if out else "")
+
+
+_LINE_ELEMENT = re.compile(
+    r"(<span class=['\"]ocr_(?:line|caption|header|textfloat)['\"] id=['\"])([^'\"]+)(['\"] "
+    r"title=\"bbox )(\d+) (\d+) (\d+) (\d+)([^\"]*\">)"
+    r"((?:\s*<span class=['\"]ocrx_word['\"][^>]*>.*?</span>)+)(\s*</span>)", re.S)
+
+
+def split_wide_lines(hocr: str) -> str:
+    """Cut hOCR lines at a wide gap into two lines, so the text layer holds the two printed
+    blocks (issuer | motto, recipients | signature) as separate lines and `pdftotext` and
+    viewers read each block down its column instead of across both."""
+
+    def sub(m: re.Match[str]) -> str:
+        words = list(_WORD_SPAN.finditer(m.group(9)))
+        boxes = [_BBOX.search(w.group(1)) for w in words]
+        if len(words) < 2 or any(b is None for b in boxes):
+            return m.group(0)
+        x0s = [int(b.group(1)) for b in boxes if b]
+        x1s = [int(b.group(3)) for b in boxes if b]
+        top, bottom = int(m.group(5)), int(m.group(7))
+        height = max(8, bottom - top)
+        cuts = [i for i in range(1, len(words)) if x0s[i] - x1s[i - 1] > 2.5 * height]
+        if not cuts:
+            return m.group(0)
+        parts = []
+        bounds = [0, *cuts, len(words)]
+        for n, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
+            body = "".join(" " + w.group(0) for w in words[a:b])
+            parts.append(f"{m.group(1)}{m.group(2)}{'_' + str(n) if n else ''}{m.group(3)}"
+                         f"{x0s[a]} {top} {x1s[b - 1]} {bottom}{m.group(8)}{body}{m.group(10)}")
+        return "\n".join(parts)
+
+    return _LINE_ELEMENT.sub(sub, hocr)
 
 
 class SohoaTesseract(TesseractOcrEngine):
@@ -138,8 +229,10 @@ class SohoaTesseract(TesseractOcrEngine):
             changed = sum(a != b for a, b in zip(corrected, (w for w, _ in words), strict=True))
             if changed:
                 hocr = hocr_replace_words(hocr, corrected)
-                Path(output_hocr).write_text(hocr, encoding="utf-8")
         Path(output_text).write_text(hocr_text(hocr), encoding="utf-8")
+        split = split_wide_lines(hocr)
+        if changed or split != hocr:
+            Path(output_hocr).write_text(split, encoding="utf-8")
         scored = [c for w, c in words if any(ch.isalnum() for ch in w)]
         workdir = _workdir()
         if workdir is not None:
