@@ -37,7 +37,9 @@ _SYL = re.compile(r"[^\W\d_]+")
 START = "<s>"
 
 # Confusions of tesseract on Vietnamese scans, on accent-folded letters: (read, meant) -> cost.
-# Plain substitutions, insertions and deletions cost 1.
+# Plain substitutions and missing letters cost 1; a letter read in excess costs 0.8 (a tone or
+# vowel mark is often read as a letter of its own, as in `cubng` for "cùng").
+EXTRA_LETTER = 0.8
 _CHEAP: dict[tuple[str, str], float] = {}
 for a, b, cost in [("b", "h", 0.5), ("c", "e", 0.5), ("e", "c", 0.5), ("h", "b", 0.6),
                    ("l", "i", 0.5), ("i", "l", 0.5), ("y", "u", 0.6), ("u", "y", 0.7),
@@ -110,14 +112,14 @@ def edit_cost(read: str, meant: str) -> float:
     n, m = len(read), len(meant)
     d = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(1, n + 1):
-        d[i][0] = float(i)
+        d[i][0] = EXTRA_LETTER * i
     for j in range(1, m + 1):
         d[0][j] = float(j)
     for i in range(1, n + 1):
         for j in range(1, m + 1):
             sub = 0.0 if read[i - 1] == meant[j - 1] else _CHEAP.get((read[i - 1], meant[j - 1]),
                                                                      1.0)
-            best = min(d[i - 1][j] + 1.0, d[i][j - 1] + 1.0, d[i - 1][j - 1] + sub)
+            best = min(d[i - 1][j] + EXTRA_LETTER, d[i][j - 1] + 1.0, d[i - 1][j - 1] + sub)
             for (a, b), cost in _MULTI:
                 if i >= len(a) and j >= len(b) \
                         and read[i - len(a):i] == a and meant[j - len(b):j] == b:
