@@ -164,13 +164,18 @@ def run_ours(path: Path, pages: int, settings: OcrSettings, tessdata: Path | Non
                                     dir=base if base.is_dir() else None))
     try:
         req = ocr.OcrRequest(workdir=workdir, settings=settings, tessdata_dir=tessdata,
-                             max_image_mpixels=250.0, jobs=jobs)
+                             max_image_mpixels=250.0, jobs=jobs, keep_words=True)
         cpu0, t0 = _children_cpu(), time.monotonic()
         kind = sniff(path)
         prepared = ocr.prepare(path, kind, req)
         result = ocr.recognise(prepared, pages, (), req)
         wall, cpu = time.monotonic() - t0, _children_cpu() - cpu0
+        kept = []
+        for n in range(1, pages + 1):
+            f = workdir / "pages" / f"words-{n:04d}.json"
+            kept.append(json.loads(f.read_text(encoding="utf-8")) if f.exists() else None)
         return {
+            "words": kept,
             "text": [p.text for p in result.pages],
             "layer": layer_text(result.archival_pdf, pages),
             "pages": [dataclasses.asdict(p) for p in result.pages],
@@ -242,38 +247,31 @@ def _kind(word: str, ref: str) -> str:
     return "capitalised" if printed and printed[0][:1].isupper() else "word"
 
 
-def correction_report(entries: list[dict[str, Any]], corpus: Path, cache: Path | None,
-                      settings: OcrSettings, tessdata: Path | None, jobs: int) -> dict[str, Any]:
-    """Words the correction fixed and broke: the same OCR with and without it, compared with
-    the reference as bags of words, page by page (pre-processing and tesseract are
-    deterministic, so the correction is the only difference)."""
-    plain_settings = dataclasses.replace(settings, correct_text=False)
-    keys = {}
-    for flag, st in (("on", settings), ("off", plain_settings)):
-        keys[flag] = hashlib.sha256(json.dumps(
-            [dataclasses.asdict(st), _model_id(tessdata), _source_digest()], sort_keys=True
-        ).encode()).hexdigest()[:12]
+def correction_effect(refs: list[str], kept: list[Any]) -> dict[str, Any]:
+    """Words the correction fixed and broke, from tesseract's words before and after it (left
+    by the plugin for benchmarks), compared with the reference as bags of words."""
     fixed = broken = changed = 0
     kinds: Counter[str] = Counter()
-    for entry in entries:
-        path = corpus / entry["file"]
-        pages = int(entry["pages"])
-        sha = _sha256(path)[:24]
-        on, _ = cached_run(cache, f"ours-{sha}-{keys['on']}", run_ours, path, pages, settings,
-                           tessdata, jobs)
-        off, _ = cached_run(cache, f"ours-{sha}-{keys['off']}", run_ours, path, pages,
-                            plain_settings, tessdata, jobs)
-        for ref, a, b in zip(entry["text_per_page"], off["text"], on["text"], strict=True):
-            r, before, after = Counter(words(ref)), Counter(words(a)), Counter(words(b))
-            changed += sum((after - before).values())
-            for w in set(r) & (set(before) | set(after)):
-                was, now = min(before[w], r[w]), min(after[w], r[w])
-                if now > was:
-                    fixed += now - was
-                elif was > now:
-                    broken += was - now
-                    kinds[_kind(w, ref)] += was - now
-    return {"fixed": fixed, "broken": broken, "changed": changed, "broken_kinds": dict(kinds)}
+    examples: list[str] = []
+    for ref, page in zip(refs, kept, strict=True):
+        if not page:
+            continue
+        raw = [w for w, _ in page["words"]]
+        new = page["corrected"]
+        r = Counter(words(ref))
+        before, after = Counter(words(" ".join(raw))), Counter(words(" ".join(new)))
+        changed += sum(a != b for a, b in zip(raw, new, strict=True))
+        for w in set(r) & (set(before) | set(after)):
+            was, now = min(before[w], r[w]), min(after[w], r[w])
+            if now > was:
+                fixed += now - was
+            elif was > now:
+                broken += was - now
+                kinds[_kind(w, ref)] += was - now
+                examples.extend(f"{a}->{b}" for a, b in zip(raw, new, strict=True)
+                                if a != b and w in words(a))
+    return {"fixed": fixed, "broken": broken, "changed": changed, "broken_kinds": dict(kinds),
+            "broken_examples": examples[:20]}
 
 
 # -- report -----------------------------------------------------------------------------------
@@ -314,9 +312,6 @@ def main() -> int:
                         help="model directory for ours (default: the installed model)")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="OcrSettings overrides, e.g. preprocess=false")
-    parser.add_argument("--corrections", action="store_true",
-                        help="also OCR without the Vietnamese correction and count the words "
-                             "it fixed and the words it broke (over-corrections)")
     args = parser.parse_args()
 
     from ocr.models import installed_dir
@@ -338,6 +333,9 @@ def main() -> int:
     totals = {s: {"text": Counter(), "layer": Counter(), "seconds": 0.0, "cpu": 0.0}
               for s in sides}
     engine = ""
+    corrections: Counter[str] = Counter()
+    broken_kinds: Counter[str] = Counter()
+    broken_examples: list[str] = []
     for entry in entries:
         path = corpus / entry["file"]
         pages = int(entry["pages"])
@@ -356,6 +354,12 @@ def main() -> int:
             row[side] = {"text": text_s, "layer": layer_s,
                          "s_per_page": res["seconds"] / pages,
                          "cpu_per_page": res["cpu_seconds"] / pages, "cached": hit}
+            if side == "ours" and res.get("words"):
+                effect = correction_effect(refs, res["words"])
+                row[side]["correction"] = effect
+                corrections.update({k: effect[k] for k in ("fixed", "broken", "changed")})
+                broken_kinds.update(effect["broken_kinds"])
+                broken_examples.extend(effect["broken_examples"])
             if side == "ours":
                 row[side]["confidence"] = [p.get("confidence") for p in res.get("pages", [])]
                 row[side]["blank"] = [p.get("blank") for p in res.get("pages", [])]
@@ -370,9 +374,6 @@ def main() -> int:
                 print(f"{side:5} {entry['file']}: {pages} p, {res['seconds']:.1f} s"
                       f"{' (cached)' if hit else ''}", file=sys.stderr, flush=True)
         rows.append(row)
-    corrections = None
-    if args.corrections:
-        corrections = correction_report(entries, corpus, cache, settings, tessdata, args.jobs)
     total_pages = sum(r["pages"] for r in rows)
     report = {
         "corpus": str(corpus), "documents": rows, "pages": total_pages, "pipelines": sides,
@@ -383,17 +384,18 @@ def main() -> int:
                     for s, t in totals.items()},
         "settings": dataclasses.asdict(settings), "engine": engine, "jobs": args.jobs,
         "load_average": os.getloadavg()[0],
-        "corrections": corrections,
+        "corrections": {**corrections, "broken_kinds": dict(broken_kinds),
+                        "broken_examples": broken_examples[:40]},
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
         print_table(report)
-        if corrections:
-            print(f"\ncorrection: {corrections['fixed']} reference words fixed, "
-                  f"{corrections['broken']} broken (over-corrections), "
-                  f"{corrections['changed']} words changed in all; broken: "
-                  f"{corrections['broken_kinds']}")
+        c = report["corrections"]
+        if c.get("changed"):
+            print(f"\ncorrection (ours): {c['fixed']} reference words fixed, {c['broken']} "
+                  f"broken (over-corrections: {c['broken_kinds']}), {c['changed']} words "
+                  f"changed in all")
     return 0
 
 

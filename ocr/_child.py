@@ -101,6 +101,7 @@ def _ocr(req: dict[str, Any]) -> dict[str, Any]:
         source = upright
     os.environ["SOHOA_OCR_WORKDIR"] = str(workdir)
     os.environ["SOHOA_OCR_CORRECT"] = "1" if req.get("correct_text", True) else "0"
+    os.environ["SOHOA_OCR_KEEP_WORDS"] = "1" if req.get("keep_words") else "0"
     kwargs: dict[str, Any] = dict(
         language=req["languages"].split("+"),
         output_type="pdfa-2",

@@ -281,18 +281,27 @@ def text_orientation(ink: np.ndarray) -> tuple[int, float]:
     assert best is not None
     quarter, _, img = best
     px_mm = ANALYSIS_DPI / 25.4
-    votes = 0.0
-    weight = 0.0
+    bands = []
     for y0, y1 in _line_bands(img):
         if not 1.5 * px_mm <= y1 - y0 <= 9 * px_mm:
             continue  # not a line of body-size text (a seal, a signature, a rule)
+        cols = np.nonzero(img[y0:y1].sum(axis=0))[0]
+        if cols.size and cols[-1] - cols[0] >= 15 * px_mm:
+            bands.append((y0, y1))
+    if bands:
+        # lines of the page's usual size only: a seal's ring or a scribble is not one
+        usual = float(np.median([y1 - y0 for y0, y1 in bands]))
+        bands = [(y0, y1) for y0, y1 in bands if 0.6 * usual <= y1 - y0 <= 1.5 * usual]
+    votes = 0.0
+    weight = 0.0
+    for y0, y1 in bands:
         rows = img[y0:y1].sum(axis=1).astype(np.float64)
         core = np.nonzero(rows >= 0.5 * rows.max())[0]
         above = rows[:core[0]].sum()
         below = rows[core[-1] + 1:].sum()
         if above + below < 5:
             continue
-        # one vote per line, weighted by its ink: a seal or a scribble cannot outvote the text
+        # one vote per line, weighted by its ink
         votes += rows.sum() * (1.0 if above > below else -1.0)
         weight += rows.sum()
     if weight == 0:

@@ -57,7 +57,7 @@ _MULTI = [(k, v) for k, v in _CHEAP.items() if len(k[0]) + len(k[1]) > 2]
 # Score units are natural logs of probabilities; an edit costs this many nats per unit.
 EDIT_NATS = 4.0
 MARK_NATS = 1.6  # one tone or vowel mark added, dropped or changed
-VALID_MARGIN = 3.0  # a valid syllable is re-marked only when context gains this much
+VALID_MARGIN = 5.0  # a valid syllable is re-marked only when context gains this much (nats)
 MAX_EDIT = 1.5
 
 
@@ -206,7 +206,14 @@ def _case_like(template: str, word: str) -> str:
 
 
 def correct_words(words: list[tuple[str, int]]) -> list[str]:
-    """New text for each (text, confidence) word, in reading order."""
+    """New text for each (text, confidence) word, in reading order.
+
+    Left to right; each word is scored with the word before it as corrected and the word after
+    it as it may be."""
+    return _correct_pass(words)
+
+
+def _correct_pass(words: list[tuple[str, int]]) -> list[str]:
     lm = model()
     inv = inventory()
     out = [w for w, _ in words]
@@ -235,19 +242,34 @@ def correct_words(words: list[tuple[str, int]]) -> list[str]:
             prev = core if valid else START
             continue
 
+        # The right neighbour as it may really be: itself, or when it too lost every mark,
+        # any of its marked forms (at their cost), so a stripped run is restored as a whole.
+        ahead: list[tuple[str, float]] = []
+        if nxt is not None and nxt in inv:
+            ahead = [(nxt, 0.0)]
+            if fold(nxt) == nxt:
+                ahead += [(s, c) for s, c in candidates(nxt, True) if s != nxt]
+
+        def look(syl: str) -> float:
+            return max((lm.logp(v, syl) - c for v, c in ahead), default=0.0)
+
         def score(syl: str, channel: float) -> float:
-            s = lm.logp(syl, prev) - channel
-            if nxt is not None and nxt in inv:
-                s += lm.logp(nxt, syl)
-            return s
+            return lm.logp(syl, prev) - channel + look(syl)
 
         scored = sorted(((score(s, c), s, c) for s, c in cands), reverse=True)
         best_score, best, channel = scored[0]
         choice = core
         if valid:
+            # A real syllable is re-marked only on clear evidence: one mark changed, the new
+            # form attested next to its neighbours in the model's text, the reading not.
             here = score(core, 0.0)
-            supported = lm.seen(prev, best) or (nxt is not None and lm.seen(best, nxt))
-            if best != core and supported and best_score - here > VALID_MARGIN:
+            supported = lm.seen(prev, best) or any(lm.seen(best, v) for v, _ in ahead)
+            own = lm.seen(prev, core) or (nxt is not None and lm.seen(core, nxt))
+            # a reading with no mark at all is the typical loss (a line read as plain ASCII)
+            allowed = 2 if fold(core) == core else 1
+            if (best != core and supported and not own
+                    and _mark_changes(core, best) <= allowed
+                    and best_score - here > VALID_MARGIN):
                 choice = best
         elif titled and channel > EDIT_NATS * 0.5 + MARK_NATS:
             choice = core  # a name or a foreign word, unless the confusion is typical

@@ -49,6 +49,7 @@ class OcrRequest:
     tessdata_dir: Path | None
     max_image_mpixels: float
     jobs: int = 1
+    keep_words: bool = False  # benchmarks: leave each page's words in the work directory
 
 
 def _child_env(req: OcrRequest) -> dict[str, str]:
@@ -151,6 +152,7 @@ def recognise(pdf: Path, page_count: int, page_images: tuple[PageImage, ...],
             "preprocess": req.settings.preprocess,
             "clean_final": req.settings.clean_final,
             "correct_text": req.settings.correct_text,
+            "keep_words": req.keep_words,
         },
         timeout,
     )

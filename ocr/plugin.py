@@ -241,6 +241,12 @@ class SohoaTesseract(TesseractOcrEngine):
                       "words": len(scored), "corrected": changed}
             (workdir / "pages").mkdir(exist_ok=True)
             (workdir / "pages" / f"result-{number:04d}.json").write_text(json.dumps(result))
+            if os.environ.get("SOHOA_OCR_KEEP_WORDS") == "1":
+                # benchmarks only: the words before and after correction, left in the job's
+                # RAM work directory (removed with it) for bench/ocr_quality.py to compare
+                (workdir / "pages" / f"words-{number:04d}.json").write_text(json.dumps(
+                    {"words": words, "corrected": corrected}, ensure_ascii=False),
+                    encoding="utf-8")
 
 
 @hookimpl

@@ -111,6 +111,27 @@ def _osd_turns(gray: np.ndarray, dpi: float, workdir: Path) -> int | None:
     return (rotate // 90) % 4
 
 
+def _orientation(ink: np.ndarray, norm: np.ndarray, dpi: float, out_dir: Path) -> int:
+    """Clockwise quarter turns that make the page upright.
+
+    The cheap cues (`clean.text_orientation`) decide alone when they find the page upright
+    with confidence, which is nearly every page. A proposed turn, or a doubt, is checked with
+    tesseract's orientation detection (seconds a page): when they disagree, a strong cue wins,
+    then a confident OSD, and otherwise the page is left as scanned, since most pages are.
+    """
+    from ocr import clean
+
+    turns, confidence = clean.text_orientation(ink)
+    if turns == 0 and confidence >= 0.3:
+        return 0
+    osd = _osd_turns(norm, dpi, out_dir)
+    if osd == turns:
+        return turns
+    if confidence >= 0.8:
+        return turns
+    return osd if osd is not None else 0
+
+
 def plan_page(pdf_path: Path, index: int, out_dir: Path, max_pixels: float,
               clean_final: bool) -> PagePlan:
     """Analyse one page and write its shown and OCR images. Runs in a worker process."""
@@ -154,11 +175,7 @@ def plan_page(pdf_path: Path, index: int, out_dir: Path, max_pixels: float,
     turns = 0
     if not first.blank:
         ink = (small < clean.INK_LEVEL).astype(np.uint8)
-        turns, confidence = clean.text_orientation(ink)
-        if confidence < 0.3:
-            osd = _osd_turns(norm, dpi, out_dir)
-            if osd is not None:
-                turns = osd
+        turns = _orientation(ink, norm, dpi, out_dir)
     if turns:
         # np.rot90 turns counter-clockwise: -turns quarter turns is `turns` clockwise
         arr = np.ascontiguousarray(np.rot90(arr, -turns))
