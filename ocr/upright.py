@@ -115,9 +115,11 @@ def _orientation(ink: np.ndarray, norm: np.ndarray, dpi: float, out_dir: Path) -
     """Clockwise quarter turns that make the page upright.
 
     The cheap cues (`clean.text_orientation`) decide alone when they find the page upright
-    with confidence, which is nearly every page. A proposed turn, or a doubt, is checked with
-    tesseract's orientation detection (seconds a page): when they disagree, a strong cue wins,
-    then a confident OSD, and otherwise the page is left as scanned, since most pages are.
+    with confidence, which is nearly every page. A proposed turn, or a doubt, goes to
+    tesseract's orientation detection (seconds a page), which decides when it answers: on
+    sparse pages (a signature page, a list of recipients) the cheap cues can be fooled by a
+    seal or tightly packed lines, and OSD was right on every page we tried it on. Without an
+    answer from OSD, a strong cue is followed, and otherwise the page is left as scanned.
     """
     from ocr import clean
 
@@ -125,11 +127,9 @@ def _orientation(ink: np.ndarray, norm: np.ndarray, dpi: float, out_dir: Path) -
     if turns == 0 and confidence >= 0.3:
         return 0
     osd = _osd_turns(norm, dpi, out_dir)
-    if osd == turns:
-        return turns
-    if confidence >= 0.8:
-        return turns
-    return osd if osd is not None else 0
+    if osd is not None:
+        return osd
+    return turns if confidence >= 0.5 else 0
 
 
 def plan_page(pdf_path: Path, index: int, out_dir: Path, max_pixels: float,
