@@ -1,6 +1,6 @@
 """OCR quality on the dev corpus: our OCR stage next to plain ocrmypdf, in one run.
 
-    python bench/ocr_quality.py [--corpus DIR] [--cache DIR] [--json] [--only NAME ...]
+    python bench/ocr_quality.py [--corpus DIR] [--cache DIR] [--json | --markdown] [--only NAME ...]
                                 [--no-plain] [--no-cache] [--jobs N] [--tessdata DIR]
                                 [--set KEY=VALUE ...]
 
@@ -298,12 +298,38 @@ def print_table(report: dict[str, Any]) -> None:
           f"ours: {report['engine']}; jobs {report['jobs']}")
 
 
+def markdown(report: dict[str, Any]) -> str:
+    """The table for bench/README.md: one row per document, both pipelines, both texts."""
+    sides = report["pipelines"]
+    head = "| document | pages | " + " | ".join(
+        f"{s} text WER / WERf / CER | {s} layer WER / WERf / CER" for s in sides) + " |"
+    lines = [head, "|" + "---|" * (2 + 2 * len(sides))]
+
+    def cells(d: dict[str, Any]) -> str:
+        out = []
+        for kind in ("text", "layer"):
+            r = rates(d[kind])
+            out.append(f"{100 * r['wer']:.1f} / {100 * r['werf']:.1f} / {100 * r['cer']:.1f}")
+        return " | ".join(out)
+
+    for row in report["documents"]:
+        name = row["file"].split("/")[-1]
+        lines.append(f"| {name} | {row['pages']} | "
+                     + " | ".join(cells(row[s]) for s in sides) + " |")
+    lines.append(f"| **overall** | {report['pages']} | "
+                 + " | ".join(f"**{cells(report['overall'][s])}**" for s in sides) + " |")
+    speed = "; ".join(f"{s}: {report['overall'][s]['s_per_page']:.2f} s/page wall, "
+                      f"{report['overall'][s]['cpu_per_page']:.2f} CPU s/page" for s in sides)
+    return "\n".join(lines) + f"\n\n{speed}; load average {report['load_average']:.1f}\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=default_corpus())
     parser.add_argument("--cache", type=Path, default=REPO / ".cache" / "bench" / "ocr")
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--only", nargs="*", default=[], help="files whose name contains one")
     parser.add_argument("--no-plain", action="store_true", help="skip plain ocrmypdf")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
@@ -389,6 +415,8 @@ def main() -> int:
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
+    elif args.markdown:
+        print(markdown(report))
     else:
         print_table(report)
         c = report["corrections"]

@@ -6,7 +6,7 @@ Debian's `tesseract-ocr-vie` is the small "fast" LSTM model. The npm registry pa
 them; the winner is `DEFAULT_MODEL`.
 
 The model is installed into ``<venv>/share/sohoa/tessdata`` beside links to the system's `eng`
-and `osd` models, so one TESSDATA_PREFIX serves `vie+eng` and orientation detection.
+and `osd` models, so one TESSDATA_PREFIX serves `vie` (or `vie+eng`) and orientation detection.
 
     python -m ocr.models install [--model NAME]
     python -m ocr.models path
