@@ -32,7 +32,8 @@ from ocr.syllables import inventory, tone_of
 from sohoa.vntext import fold
 
 DATA = Path(__file__).with_name("data") / "vi_text.txt"
-_CORE = re.compile(r"^(\W*?)([^\W\d_]+)(\W*)$")
+# a word between ordinary punctuation; anything else (b/c, V/v, 27-KH/ĐU, 3,5) is left alone
+_CORE = re.compile(r"^([(\[\"'“‘]*)([^\W\d_]+)([.,;:!?…)\]\"'”’]*)$")
 _SYL = re.compile(r"[^\W\d_]+")
 START = "<s>"
 

@@ -42,6 +42,7 @@ def test_seed_failures_are_corrected(read: str, meant: str) -> None:
 @pytest.mark.parametrize("text", [
     "Số 27-KH/ĐU ngày 15/12/2025",
     "Số: 12/QĐ-UBND, V/v đôn đốc",
+    "Thường trực Đảng ủy (để b/c); b/©),",
     "UBND phường, HĐND phường, VPĐU, TCKT",
     "đồng chí Trần Minh Quang, Lương Thị Hoa",
     "điện thoại 024.3872.5566, 17 giờ 00",
