@@ -9,7 +9,8 @@ DEMO_HOME ?= sohoa-data
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd \
 	ghostscript qpdf poppler-utils unpaper pngquant fonts-liberation2 fonts-dejavu-core \
 	chromium age
-# npm fetches the "best" Vietnamese model; a machine whose Node.js came from elsewhere already has
+# npm fetches the optional Vietnamese models (`python -m ocr.models install --model best_int`; the
+# default, Debian's fast model, is linked); a machine whose Node.js came from elsewhere already has
 # npm, and Debian's npm package conflicts with that nodejs, so it is installed only when missing.
 NPM_PACKAGE := $(if $(shell command -v npm),,npm)
 STAMP := $(VENV)/.installed

@@ -91,6 +91,26 @@ def _ocr(req: dict[str, Any]) -> dict[str, Any]:
     source = Path(req["pdf"])
     output = Path(req["output"])
     sidecar = Path(req["sidecar"])
+    workdir = Path(req["workdir"])
+    jobs = int(req.get("jobs", 1))
+    preprocess = bool(req.get("preprocess", True))
+    plans: list[dict[str, Any]] = []
+    if preprocess:
+        from dataclasses import asdict
+
+        from ocr.upright import make_upright
+
+        # The page ocrmypdf receives is already upright and level (and what the archival copy
+        # shows); tesseract gets the cleaned image through the plugin's filter_ocr_image.
+        upright = workdir / "upright.pdf"
+        plans = [asdict(p) for p in make_upright(
+            source, upright, workdir, jobs=jobs,
+            max_pixels=float(req["max_image_mpixels"]) * 1e6,
+            clean_final=bool(req.get("clean_final", False)))]
+        source = upright
+    os.environ["SOHOA_OCR_WORKDIR"] = str(workdir)
+    os.environ["SOHOA_OCR_CORRECT"] = "1" if req.get("correct_text", True) else "0"
+    os.environ["SOHOA_OCR_KEEP_WORDS"] = "1" if req.get("keep_words") else "0"
     kwargs: dict[str, Any] = dict(
         language=req["languages"].split("+"),
         output_type="pdfa-2",
@@ -99,23 +119,25 @@ def _ocr(req: dict[str, Any]) -> dict[str, Any]:
         pdfa_backend="internal",
         rasterizer="pypdfium",
         mode="skip",  # pages that already carry text are not OCR'd again
-        rotate_pages=True,
-        deskew=True,
+        # Without our pre-processing, ocrmypdf's own orientation and deskew are the fallback.
+        rotate_pages=not preprocess,
+        deskew=not preprocess,
         sidecar=sidecar,
-        jobs=int(req.get("jobs", 1)),
+        jobs=jobs,
         tesseract_timeout=float(req["page_timeout_s"]),
         progress_bar=False,
         max_image_mpixels=float(req["max_image_mpixels"]),
+        plugins=["ocr.plugin", *(req.get("plugins") or [])],
     )
-    plugins = req.get("plugins") or []
-    if plugins:
-        kwargs["plugins"] = plugins
     code = ocrmypdf.ocr(source, output, **kwargs)
     if int(code) != 0:
         return {"error": "ocrmypdf_exit", "exit_code": int(code)}
     texts = sidecar.read_text(encoding="utf-8").split("\f")
-    return {"texts": texts, "seconds": time.monotonic() - started,
-            "ocrmypdf": ocrmypdf.__version__}
+    results: dict[str, Any] = {}
+    for path in sorted((workdir / "pages").glob("result-*.json")):
+        results[str(int(path.stem.split("-")[1]))] = json.loads(path.read_text())
+    return {"texts": texts, "seconds": time.monotonic() - started, "plans": plans,
+            "results": results, "ocrmypdf": ocrmypdf.__version__}
 
 
 OPS = {"render": _render, "prepare": _prepare, "ocr": _ocr}

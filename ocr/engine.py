@@ -34,6 +34,8 @@ _OCRMYPDF_ERRORS: dict[str, tuple[str, str, bool]] = {
     "DecompressionBombError": (
         "image_too_large", "decompression bomb: a page image exceeds the pixel limit", False),
     "SubprocessOutputError": ("ocr_failed", "OCR engine failed on a page", True),
+    "PageTimeoutError": (
+        "ocr_timeout", "a page took longer than the OCR time limit (page_timeout_s)", True),
     "MissingDependencyError": ("ocr_failed", "OCR engine or a language model is missing", True),
     "MemoryError": ("too_large", "document needs more memory than allowed", False),
     "OSError": ("ocr_failed", "I/O error during OCR", True),
@@ -47,6 +49,7 @@ class OcrRequest:
     tessdata_dir: Path | None
     max_image_mpixels: float
     jobs: int = 1
+    keep_words: bool = False  # benchmarks: leave each page's words in the work directory
 
 
 def _child_env(req: OcrRequest) -> dict[str, str]:
@@ -145,16 +148,30 @@ def recognise(pdf: Path, page_count: int, page_images: tuple[PageImage, ...],
             "page_timeout_s": req.settings.page_timeout_s,
             "max_image_mpixels": req.max_image_mpixels,
             "jobs": req.jobs,
+            "workdir": str(req.workdir),
+            "preprocess": req.settings.preprocess,
+            "clean_final": req.settings.clean_final,
+            "correct_text": req.settings.correct_text,
+            "keep_words": req.keep_words,
         },
         timeout,
     )
     texts: list[str] = list(result["texts"])
+    plans = {int(p["number"]): p for p in result.get("plans", [])}
+    results = {int(k): v for k, v in result.get("results", {}).items()}
     pages = []
     for number in range(1, page_count + 1):
         raw = texts[number - 1] if number - 1 < len(texts) else ""
         skipped = raw.strip().startswith("[OCR skipped on page")
         text = extract_page_text(output, number) if skipped else raw.strip("\n")
-        pages.append(PageText(number=number, text=text, confidence=None, ocr_done=not skipped))
+        plan = plans.get(number, {})
+        blank = bool(plan.get("blank"))
+        confidence = None if skipped else results.get(number, {}).get("confidence")
+        pages.append(PageText(
+            number=number, text="" if blank else text, confidence=confidence,
+            ocr_done=not skipped, blank=blank, rotated_cw=int(plan.get("rotated_cw", 0)),
+            skew_deg=float(plan.get("skew_deg", 0.0)),
+        ))
     return OcrResult(
         archival_pdf=output,
         pages=tuple(pages),

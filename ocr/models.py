@@ -1,12 +1,12 @@
 """The Vietnamese OCR model: which one, where it lives, how `make` installs it.
 
-Debian's `tesseract-ocr-vie` is the small "fast" LSTM model. The npm registry package
+Debian's `tesseract-ocr-vie` is the small "fast" LSTM model (`fast`, linked). The npm package
 `@tesseract.js-data/vie` carries two more: `4.0.0` (the tessdata "legacy + LSTM" model) and
 `4.0.0_best_int` (the "best" LSTM model, integer-quantised). `bench/ocr_quality.py` measures
 them; the winner is `DEFAULT_MODEL`.
 
 The model is installed into ``<venv>/share/sohoa/tessdata`` beside links to the system's `eng`
-and `osd` models, so one TESSDATA_PREFIX serves `vie+eng` and orientation detection.
+and `osd` models, so one TESSDATA_PREFIX serves `vie` (or `vie+eng`) and orientation detection.
 
     python -m ocr.models install [--model NAME]
     python -m ocr.models path
@@ -26,12 +26,16 @@ import tempfile
 from pathlib import Path
 
 NPM_PACKAGE = "@tesseract.js-data/vie@1.0.0"
-# name -> path inside the npm tarball, sha256 of the gunzipped traineddata
+# name -> path inside the npm tarball, sha256 of the gunzipped traineddata; "fast" is Debian's
+# tesseract-ocr-vie, linked rather than downloaded.
 MODELS: dict[str, tuple[str, str]] = {
+    "fast": ("", ""),
     "best_int": ("package/4.0.0_best_int/vie.traineddata.gz", ""),
     "tessdata_4": ("package/4.0.0/vie.traineddata.gz", ""),
 }
-DEFAULT_MODEL = "best_int"
+# Measured with bench/ocr_quality.py on the dev corpus (docs/ocr.md §2): behind our clean-up
+# and correction, Debian's fast model made slightly fewer errors than best_int at the same cost.
+DEFAULT_MODEL = "fast"
 SYSTEM_TESSDATA = [Path("/usr/share/tesseract-ocr/5/tessdata"),
                    Path("/usr/share/tesseract-ocr/4.00/tessdata")]
 
@@ -62,6 +66,13 @@ def install(model: str = DEFAULT_MODEL) -> Path:
     ).exists() and (target / "configs").exists():
         return target
     target.mkdir(parents=True, exist_ok=True)
+    system = _system_tessdata()
+    if model == "fast":
+        if system is None or not (system / "vie.traineddata").exists():
+            raise SystemExit("Debian's vie model is missing: apt-get install tesseract-ocr-vie")
+        _link_system(target, system, ("vie.traineddata",), replace=True)
+        marker.write_text(model + "\n")
+        return target
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["npm", "pack", NPM_PACKAGE, "--silent"], cwd=tmp, check=True,
                        stdout=subprocess.DEVNULL)
@@ -76,17 +87,27 @@ def install(model: str = DEFAULT_MODEL) -> Path:
     tmp_file = target / "vie.traineddata.tmp"
     with open(tmp_file, "wb") as fh:
         shutil.copyfileobj(io.BytesIO(data), fh)
+    if (target / "vie.traineddata").is_symlink():
+        (target / "vie.traineddata").unlink()
     tmp_file.replace(target / "vie.traineddata")
-    system = _system_tessdata()
     if system is None:
         raise SystemExit("tesseract's eng/osd models are missing: apt-get install tesseract-ocr")
-    # eng and osd models, and the configs/ that ocrmypdf asks tesseract for (hocr, txt, pdf).
-    for other in ("eng.traineddata", "osd.traineddata", "configs", "tessconfigs", "pdf.ttf"):
-        link = target / other
-        if not link.exists() and (system / other).exists():
-            link.symlink_to(system / other)
+    _link_system(target, system, ())
     marker.write_text(model + "\n")
     return target
+
+
+def _link_system(target: Path, system: Path, extra: tuple[str, ...], replace: bool = False
+                 ) -> None:
+    """Links to the system's eng and osd models and the configs/ that ocrmypdf asks tesseract
+    for (hocr, txt, pdf), plus `extra` (the fast vie model itself)."""
+    for other in (*extra, "eng.traineddata", "osd.traineddata", "configs", "tessconfigs",
+                  "pdf.ttf"):
+        link = target / other
+        if replace and other in extra and (link.exists() or link.is_symlink()):
+            link.unlink()
+        if not link.exists() and (system / other).exists():
+            link.symlink_to(system / other)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,7 @@ class IngestSettings:
 
 @dataclass(frozen=True)
 class OcrSettings:
-    languages: str = "vie+eng"
+    languages: str = "vie"  # measured: "vie+eng" reads Vietnamese lines as English (docs/ocr.md)
     tessdata_dir: str = ""  # empty: HOME/tessdata if it holds vie.traineddata, else system
     page_timeout_s: float = 180.0  # tesseract, per page
     min_job_timeout_s: float = 300.0  # wall clock for one document: max(this, pages * page_timeout)

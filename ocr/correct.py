@@ -1,0 +1,293 @@
+"""Vietnamese post-OCR correction: syllables that cannot be Vietnamese, and lost tone marks.
+
+Tesseract's Vietnamese model still returns syllables no Vietnamese word has (`cubng` for
+"cùng", `tarn` for "tầm", `lye` for "lực", `each` for "cách") and drops or swaps marks on valid
+ones (`cai cach hanh chinh`, `hieu lye`). Each word is compared with the closed inventory of
+written syllables (`ocr.syllables`); candidates are syllables reachable by the edits OCR makes
+(a mark added, dropped or changed; b/h, c/e, rn/m, cl/d, y/u... at a reduced cost), scored by
+that edit cost and by a syllable bigram model counted from Vietnamese text written for the
+project (`ocr/data/vi_text.txt`, built by `tools/vi_text.py`; never the evaluation corpus).
+
+What is never touched: anything holding a digit or a symbol (numbers, dates, `27-KH/ĐU`,
+`V/v`), words written in capitals that are not syllables (UBND, HĐND: abbreviations), and a
+valid syllable unless the context clearly asks for other marks. A capitalised word that is
+not a syllable (a name, a foreign word) is changed only by a cheap, typical OCR confusion.
+`bench/ocr_quality.py` measures the result, and the over-corrections apart.
+
+`correct_words` takes tesseract's words with their confidences and returns the new texts,
+one per word, so the hOCR (hence the PDF text layer) and the indexed text agree.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ocr.syllables import inventory, tone_of
+from sohoa.vntext import fold
+
+DATA = Path(__file__).with_name("data") / "vi_text.txt"
+# a word between ordinary punctuation; anything else (b/c, V/v, 27-KH/ĐU, 3,5) is left alone
+_CORE = re.compile(r"^([(\[\"'“‘]*)([^\W\d_]+)([.,;:!?…)\]\"'”’]*)$")
+_SYL = re.compile(r"[^\W\d_]+")
+START = "<s>"
+
+# Confusions of tesseract on Vietnamese scans, on accent-folded letters: (read, meant) -> cost.
+# Plain substitutions and missing letters cost 1; a letter read in excess costs 0.8 (a tone or
+# vowel mark is often read as a letter of its own, as in `cubng` for "cùng").
+EXTRA_LETTER = 0.8
+_CHEAP: dict[tuple[str, str], float] = {}
+for a, b, cost in [("b", "h", 0.5), ("c", "e", 0.5), ("e", "c", 0.5), ("h", "b", 0.6),
+                   ("l", "i", 0.5), ("i", "l", 0.5), ("y", "u", 0.6), ("u", "y", 0.7),
+                   ("n", "u", 0.6), ("u", "n", 0.6), ("o", "a", 0.7), ("a", "o", 0.7),
+                   ("e", "o", 0.7), ("o", "e", 0.7), ("c", "o", 0.7), ("o", "c", 0.7),
+                   ("t", "f", 0.6), ("f", "t", 0.6), ("i", "t", 0.8), ("l", "t", 0.7),
+                   ("rn", "m", 0.4), ("m", "rn", 0.5), ("cl", "d", 0.4), ("ii", "u", 0.5),
+                   ("in", "m", 0.6), ("ri", "n", 0.6), ("li", "h", 0.6), ("nn", "m", 0.6),
+                   ("d", "đ", 0.0), ("g", "q", 0.7), ("q", "g", 0.7), ("v", "y", 0.6),
+                   ("y", "v", 0.6), ("j", "i", 0.5), ("i", "j", 0.8)]:
+    _CHEAP[(a, b)] = cost
+
+_MULTI = [(k, v) for k, v in _CHEAP.items() if len(k[0]) + len(k[1]) > 2]
+
+# Score units are natural logs of probabilities; an edit costs this many nats per unit.
+EDIT_NATS = 4.0
+MARK_NATS = 1.6  # one tone or vowel mark added, dropped or changed
+VALID_MARGIN = 5.0  # a valid syllable is re-marked only when context gains this much (nats)
+MAX_EDIT = 1.5
+
+
+@dataclass(frozen=True)
+class Model:
+    unigrams: Counter[str]
+    bigrams: Counter[tuple[str, str]]
+    total: int
+    by_fold: dict[str, tuple[str, ...]]  # folded syllable -> inventory syllables with it
+
+    def logp(self, word: str, prev: str) -> float:
+        """Stupid backoff: the bigram's relative frequency, else 0.4 x the unigram's."""
+        pair = self.bigrams.get((prev, word), 0)
+        if pair:
+            return math.log(pair / max(1, self.unigrams.get(prev, 0) or 1))
+        uni = (self.unigrams.get(word, 0) + 0.1) / (self.total + 0.1 * len(self.by_fold))
+        return math.log(0.4 * uni)
+
+    def seen(self, prev: str, word: str) -> bool:
+        return (prev, word) in self.bigrams
+
+
+def _tokens(text: str) -> list[str]:
+    return _SYL.findall(unicodedata.normalize("NFC", text).lower())
+
+
+@lru_cache(maxsize=1)
+def model() -> Model:
+    unigrams: Counter[str] = Counter()
+    bigrams: Counter[tuple[str, str]] = Counter()
+    inv = inventory()
+    for line in DATA.read_text(encoding="utf-8").splitlines():
+        # a sentence or clause per segment: punctuation breaks the chain
+        for part in re.split(r"[.,;:()\"“”!?/]| - ", line):
+            words = [w for w in _tokens(part) if w in inv]
+            prev = START
+            for w in words:
+                unigrams[w] += 1
+                bigrams[(prev, w)] += 1
+                prev = w
+            unigrams[START] += 1
+    by_fold: dict[str, list[str]] = {}
+    for syl in inv:
+        by_fold.setdefault(fold(syl), []).append(syl)
+    return Model(unigrams=unigrams, bigrams=bigrams,
+                 total=sum(v for k, v in unigrams.items() if k != START),
+                 by_fold={k: tuple(v) for k, v in by_fold.items()})
+
+
+def edit_cost(read: str, meant: str) -> float:
+    """Weighted edit distance between two accent-folded strings (OCR confusions cheap)."""
+    n, m = len(read), len(meant)
+    d = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        d[i][0] = EXTRA_LETTER * i
+    for j in range(1, m + 1):
+        d[0][j] = float(j)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            sub = 0.0 if read[i - 1] == meant[j - 1] else _CHEAP.get((read[i - 1], meant[j - 1]),
+                                                                     1.0)
+            best = min(d[i - 1][j] + EXTRA_LETTER, d[i][j - 1] + 1.0, d[i - 1][j - 1] + sub)
+            for (a, b), cost in _MULTI:
+                if i >= len(a) and j >= len(b) \
+                        and read[i - len(a):i] == a and meant[j - len(b):j] == b:
+                    best = min(best, d[i - len(a)][j - len(b)] + cost)
+            d[i][j] = best
+    return d[n][m]
+
+
+_LETTERS = "abcdeghiklmnopqrstuvxy"
+
+
+def _edits1(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    out |= {a + c + b for a, b in splits for c in _LETTERS}
+    return out
+
+
+def _cheap_edits(word: str) -> set[str]:
+    out = set()
+    for (a, b), _ in _CHEAP.items():
+        start = word.find(a)
+        while start >= 0:
+            out.add(word[:start] + b + word[start + len(a):])
+            start = word.find(a, start + 1)
+    return out
+
+
+def _near(folded: str) -> set[str]:
+    """Folded syllables one edit away, or two when one of them is a typical confusion."""
+    keys = model().by_fold
+    first = _edits1(folded) | _cheap_edits(folded)
+    found = {k for k in first if k in keys}
+    for w in first:
+        found |= {k for k in _cheap_edits(w) if k in keys}
+    for w in _cheap_edits(folded):
+        found |= {k for k in _edits1(w) if k in keys}
+    found.discard(folded)
+    return found
+
+
+def _mark_changes(read: str, meant: str) -> int:
+    """Tone and vowel marks that differ between two syllables."""
+    changes = int(tone_of(read) != tone_of(meant))
+    base_r = "".join(c for c in unicodedata.normalize("NFD", read) if c not in
+                     "\u0300\u0301\u0309\u0303\u0323")
+    base_m = "".join(c for c in unicodedata.normalize("NFD", meant) if c not in
+                     "\u0300\u0301\u0309\u0303\u0323")
+    marks_r = [c for c in unicodedata.normalize("NFD", base_r) if unicodedata.combining(c)]
+    marks_m = [c for c in unicodedata.normalize("NFD", base_m) if unicodedata.combining(c)]
+    changes += sum((Counter(marks_r) - Counter(marks_m)).values())
+    changes += sum((Counter(marks_m) - Counter(marks_r)).values())
+    changes += int(("đ" in read) != ("đ" in meant))
+    return changes
+
+
+@lru_cache(maxsize=4096)
+def candidates(read: str, valid: bool) -> tuple[tuple[str, float], ...]:
+    """(syllable, channel cost in nats) for an OCR reading (lower-case, NFC)."""
+    lm = model()
+    folded = fold(read)
+    out: dict[str, float] = {}
+    for syl in lm.by_fold.get(folded, ()):
+        out[syl] = MARK_NATS * _mark_changes(read, syl)
+    if not valid:
+        for key in _near(folded):
+            cost = edit_cost(folded, key)
+            if cost > MAX_EDIT:
+                continue
+            for syl in lm.by_fold[key]:
+                # the marks tesseract did read are evidence too: keep the tone if it fits
+                marks = int(tone_of(read) != tone_of(syl))
+                out[syl] = EDIT_NATS * cost + MARK_NATS * 0.5 * marks
+    return tuple(out.items())
+
+
+def _case_like(template: str, word: str) -> str:
+    if template.isupper() and len(template) > 1:
+        return word.upper()
+    if template[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def correct_words(words: list[tuple[str, int]]) -> list[str]:
+    """New text for each (text, confidence) word, in reading order.
+
+    Left to right; each word is scored with the word before it as corrected and the word after
+    it as it may be."""
+    return _correct_pass(words)
+
+
+def _correct_pass(words: list[tuple[str, int]]) -> list[str]:
+    lm = model()
+    inv = inventory()
+    out = [w for w, _ in words]
+    cores: list[str | None] = []
+    for text, _ in words:
+        m = _CORE.match(unicodedata.normalize("NFC", text))
+        cores.append(m.group(2).lower() if m else None)
+    prev = START
+    for i, (text, conf) in enumerate(words):
+        core = cores[i]
+        if core is None:
+            prev = START  # a number or symbol breaks the chain
+            continue
+        m = _CORE.match(unicodedata.normalize("NFC", text))
+        assert m is not None
+        head, raw, tail = m.groups()
+        nxt = cores[i + 1] if i + 1 < len(cores) and cores[i + 1] else None
+        valid = core in inv
+        caps = raw.isupper() and len(raw) > 1
+        titled = raw[:1].isupper() and not caps
+        if not valid and caps:
+            cands = [(s, c) for s, c in candidates(core, True)]  # marks only: UBND stays
+        else:
+            cands = list(candidates(core, valid))
+        if not cands:
+            prev = core if valid else START
+            continue
+
+        # The right neighbour as it may really be: itself, or when it too lost every mark,
+        # any of its marked forms (at their cost), so a stripped run is restored as a whole.
+        ahead: list[tuple[str, float]] = []
+        if nxt is not None and nxt in inv:
+            ahead = [(nxt, 0.0)]
+            if fold(nxt) == nxt:
+                ahead += [(s, c) for s, c in candidates(nxt, True) if s != nxt]
+
+        def look(syl: str) -> float:
+            return max((lm.logp(v, syl) - c for v, c in ahead), default=0.0)
+
+        def score(syl: str, channel: float) -> float:
+            return lm.logp(syl, prev) - channel + look(syl)
+
+        scored = sorted(((score(s, c), s, c) for s, c in cands), reverse=True)
+        best_score, best, channel = scored[0]
+        choice = core
+        if valid:
+            # A real syllable is re-marked only on clear evidence: one mark changed, the new
+            # form attested next to its neighbours in the model's text, the reading not.
+            here = score(core, 0.0)
+            supported = lm.seen(prev, best) or any(lm.seen(best, v) for v, _ in ahead)
+            own = lm.seen(prev, core) or (nxt is not None and lm.seen(core, nxt))
+            # a reading with no mark at all is the typical loss (a line read as plain ASCII)
+            allowed = 2 if fold(core) == core else 1
+            if (best != core and supported and not own
+                    and _mark_changes(core, best) <= allowed
+                    and best_score - here > VALID_MARGIN):
+                choice = best
+        elif titled and channel > EDIT_NATS * 0.5 + MARK_NATS:
+            choice = core  # a name or a foreign word, unless the confusion is typical
+        elif channel <= EDIT_NATS * MAX_EDIT:
+            choice = best
+        if choice != core:
+            out[i] = head + _case_like(raw, choice) + tail
+        prev = choice if choice in inv else START
+        del conf
+    return out
+
+
+def correct_text(text: str) -> str:
+    """The same correction over plain text (whitespace kept), for tests and tools."""
+    parts = re.split(r"(\s+)", text)
+    idx = [i for i, p in enumerate(parts) if p and not p.isspace()]
+    new = correct_words([(parts[i], 0) for i in idx])
+    for i, w in zip(idx, new, strict=True):
+        parts[i] = w
+    return "".join(parts)

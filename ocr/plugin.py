@@ -1,0 +1,254 @@
+"""ocrmypdf plugin: tesseract sees our cleaned image; its words are corrected before the text
+layer is drawn; per-page confidence is reported; a timed-out page is an error.
+
+Loaded by `ocr._child` with ``plugins=["ocr.plugin"]``; it runs in ocrmypdf's worker
+processes, which inherit the child's environment: ``SOHOA_OCR_WORKDIR`` names the job's RAM
+work directory (where `ocr.upright` left the page plans and OCR images, and where this plugin
+leaves one small JSON result per page), ``SOHOA_OCR_CORRECT`` switches the Vietnamese
+correction. Nothing here logs recognised text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ocrmypdf import hookimpl
+from ocrmypdf.builtin_plugins.tesseract_ocr import TesseractOcrEngine
+from ocrmypdf.exceptions import SubprocessOutputError
+
+_WORD_SPAN = re.compile(
+    r"(<span class=['\"]ocrx_word['\"][^>]*?x_wconf (\d+)[^>]*>)(.*?)(</span>)", re.S)
+_PAR_START = re.compile(r"<p class=['\"]ocr_par['\"]")
+_TAG = re.compile(r"<[^>]+>")
+
+
+class PageTimeoutError(SubprocessOutputError):
+    """tesseract ran out of time on a page: an error, never an empty page."""
+
+
+def _workdir() -> Path | None:
+    value = os.environ.get("SOHOA_OCR_WORKDIR")
+    return Path(value) if value else None
+
+
+def _page_number(path: Path) -> int:
+    match = re.match(r"(\d+)_", path.name)
+    return int(match.group(1)) if match else 0
+
+
+@hookimpl
+def filter_ocr_image(page, image):  # type: ignore[no-untyped-def]
+    """The cleaned image `ocr.upright` made for this page, in place of the shown one."""
+    from PIL import Image
+
+    from ocr.upright import load_plans
+
+    workdir = _workdir()
+    if workdir is None:
+        return image
+    plan = load_plans(workdir).get(page.pageno + 1)
+    if plan is None or not plan.ocr_image:
+        return image
+    cleaned = Image.open(plan.ocr_image)
+    cleaned.load()
+    # Same page, maybe enlarged: the DPI follows the pixel size so the text layer lines up.
+    dpi_x = image.info.get("dpi", (plan.dpi, plan.dpi))[0] * cleaned.width / image.width
+    dpi_y = image.info.get("dpi", (plan.dpi, plan.dpi))[1] * cleaned.height / image.height
+    cleaned.info["dpi"] = (dpi_x, dpi_y)
+    return cleaned
+
+
+def hocr_words(hocr: str) -> list[tuple[str, int]]:
+    """(text, confidence) of each word, in reading order."""
+    return [(html.unescape(_TAG.sub("", m.group(3))), int(m.group(2)))
+            for m in _WORD_SPAN.finditer(hocr)]
+
+
+def hocr_replace_words(hocr: str, new_texts: list[str]) -> str:
+    it = iter(new_texts)
+
+    def sub(m: re.Match[str]) -> str:
+        return m.group(1) + html.escape(next(it), quote=False) + m.group(4)
+
+    return _WORD_SPAN.sub(sub, hocr)
+
+
+_BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
+_PAGE = re.compile(r"<div class=['\"]ocr_page['\"][^>]*?bbox (\d+) (\d+) (\d+) (\d+)")
+_LINE_TAG = re.compile(
+    r"<span class=['\"]ocr_(?:line|caption|header|textfloat)['\"][^>]*?bbox (\d+) (\d+) (\d+) (\d+)")
+
+
+@dataclass
+class _Line:
+    par: int
+    top: int
+    bottom: int
+    words: list[tuple[str, int, int]] = field(default_factory=list)  # text, x0, x1
+
+
+def _hocr_lines(hocr: str) -> list[_Line]:
+    tokens = sorted(
+        [(m.start(), "par", m) for m in _PAR_START.finditer(hocr)]
+        + [(m.start(), "line", m) for m in _LINE_TAG.finditer(hocr)]
+        + [(m.start(), "word", m) for m in _WORD_SPAN.finditer(hocr)],
+        key=lambda t: t[0],
+    )
+    lines: list[_Line] = []
+    par = 0
+    for _, kind, m in tokens:
+        if kind == "par":
+            par += 1
+        elif kind == "line":
+            lines.append(_Line(par=par, top=int(m.group(2)), bottom=int(m.group(4))))
+        else:
+            box = _BBOX.search(m.group(1))
+            text = html.unescape(_TAG.sub("", m.group(3))).strip()
+            if not lines:
+                lines.append(_Line(par=par, top=0, bottom=0))
+            if text and box:
+                lines[-1].words.append((text, int(box.group(1)), int(box.group(3))))
+    return [ln for ln in lines if ln.words]
+
+
+def _segments(line: _Line) -> list[list[tuple[str, int, int]]]:
+    """The line cut where words are far apart (two blocks side by side on one baseline)."""
+    height = max(8, line.bottom - line.top)
+    segs = [[line.words[0]]]
+    for word in line.words[1:]:
+        if word[1] - segs[-1][-1][2] > 2.5 * height:
+            segs.append([])
+        segs[-1].append(word)
+    return segs
+
+
+def hocr_text(hocr: str) -> str:
+    """Plain text in reading order: lines on their own line, a blank line between paragraphs.
+
+    Administrative documents put two blocks side by side: the issuer and the motto and date at
+    the top, the recipients and the signature at the bottom. Tesseract often reads them as one
+    line across the gap ("ỦY BAN NHÂN DÂN   CỘNG HÒA XÃ HỘI ..."); here consecutive lines cut
+    by a wide gap form a two-column region, read left column first, then right, as printed
+    blocks are read.
+    """
+    lines = _hocr_lines(hocr)
+    out: list[str] = []
+    i = 0
+    prev_par = None
+    while i < len(lines):
+        segs = _segments(lines[i])
+        if len(segs) == 2:
+            # the right block's left edge: left-column lines may run long, never past it
+            split = segs[1][0][1] - 0.5 * max(8, lines[i].bottom - lines[i].top)
+            left: list[str] = []
+            right: list[str] = []
+            j = i
+            while j < len(lines):
+                parts = _segments(lines[j])
+                if any(p[0][1] < split < p[-1][2] for p in parts) or len(parts) > 2:
+                    break  # a line across the gap: the region is over
+                for part in parts:
+                    (left if part[-1][2] <= split else right).append(
+                        " ".join(w[0] for w in part))
+                j += 1
+            if out:
+                out.append("")
+            out.extend(left + right)
+            i = j
+            prev_par = None
+            continue
+        line = lines[i]
+        if prev_par is not None and line.par != prev_par and out:
+            out.append("")
+        out.append(" ".join(w[0] for w in line.words))
+        prev_par = line.par
+        i += 1
+    return "\n".join(out) + ("\n" if out else "")
+
+
+_LINE_ELEMENT = re.compile(
+    r"(<span class=['\"]ocr_(?:line|caption|header|textfloat)['\"] id=['\"])([^'\"]+)(['\"] "
+    r"title=\"bbox )(\d+) (\d+) (\d+) (\d+)([^\"]*\">)"
+    r"((?:\s*<span class=['\"]ocrx_word['\"][^>]*>.*?</span>)+)(\s*</span>)", re.S)
+
+
+def split_wide_lines(hocr: str) -> str:
+    """Cut hOCR lines at a wide gap into two lines, so the text layer holds the two printed
+    blocks (issuer | motto, recipients | signature) as separate lines and `pdftotext` and
+    viewers read each block down its column instead of across both."""
+
+    def sub(m: re.Match[str]) -> str:
+        words = list(_WORD_SPAN.finditer(m.group(9)))
+        boxes = [_BBOX.search(w.group(1)) for w in words]
+        if len(words) < 2 or any(b is None for b in boxes):
+            return m.group(0)
+        x0s = [int(b.group(1)) for b in boxes if b]
+        x1s = [int(b.group(3)) for b in boxes if b]
+        top, bottom = int(m.group(5)), int(m.group(7))
+        height = max(8, bottom - top)
+        cuts = [i for i in range(1, len(words)) if x0s[i] - x1s[i - 1] > 2.5 * height]
+        if not cuts:
+            return m.group(0)
+        parts = []
+        bounds = [0, *cuts, len(words)]
+        for n, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
+            body = "".join(" " + w.group(0) for w in words[a:b])
+            parts.append(f"{m.group(1)}{m.group(2)}{'_' + str(n) if n else ''}{m.group(3)}"
+                         f"{x0s[a]} {top} {x1s[b - 1]} {bottom}{m.group(8)}{body}{m.group(10)}")
+        return "\n".join(parts)
+
+    return _LINE_ELEMENT.sub(sub, hocr)
+
+
+class SohoaTesseract(TesseractOcrEngine):
+    """Tesseract, then the Vietnamese correction applied to the hOCR words, so the text layer
+    ocrmypdf draws from the hOCR and the sidecar text we index say the same thing."""
+
+    @staticmethod
+    def generate_hocr(input_file, output_hocr, output_text, options):  # type: ignore[no-untyped-def]
+        TesseractOcrEngine.generate_hocr(input_file, output_hocr, output_text, options)
+        hocr = Path(output_hocr).read_text(encoding="utf-8") if Path(output_hocr).exists() else ""
+        if not hocr.strip():
+            # ocrmypdf's tesseract wrapper answers a timeout with an empty page; we refuse
+            # to archive an unread page as if it were blank.
+            if "[skipped page]" in Path(output_text).read_text(encoding="utf-8",
+                                                                  errors="replace"):
+                raise PageTimeoutError()
+        words = hocr_words(hocr)
+        corrected = [w for w, _ in words]
+        changed = 0
+        if words and os.environ.get("SOHOA_OCR_CORRECT", "1") == "1":
+            from ocr.correct import correct_words
+
+            corrected = correct_words(words)
+            changed = sum(a != b for a, b in zip(corrected, (w for w, _ in words), strict=True))
+            if changed:
+                hocr = hocr_replace_words(hocr, corrected)
+        Path(output_text).write_text(hocr_text(hocr), encoding="utf-8")
+        split = split_wide_lines(hocr)
+        if changed or split != hocr:
+            Path(output_hocr).write_text(split, encoding="utf-8")
+        scored = [c for w, c in words if any(ch.isalnum() for ch in w)]
+        workdir = _workdir()
+        if workdir is not None:
+            number = _page_number(Path(input_file))
+            result = {"confidence": round(sum(scored) / len(scored), 1) if scored else None,
+                      "words": len(scored), "corrected": changed}
+            (workdir / "pages").mkdir(exist_ok=True)
+            (workdir / "pages" / f"result-{number:04d}.json").write_text(json.dumps(result))
+            if os.environ.get("SOHOA_OCR_KEEP_WORDS") == "1":
+                # benchmarks only: the words before and after correction, left in the job's
+                # RAM work directory (removed with it) for bench/ocr_quality.py to compare
+                (workdir / "pages" / f"words-{number:04d}.json").write_text(json.dumps(
+                    {"words": words, "corrected": corrected}, ensure_ascii=False),
+                    encoding="utf-8")
+
+
+@hookimpl
+def get_ocr_engine(options):  # type: ignore[no-untyped-def]
+    return SohoaTesseract()

@@ -1,0 +1,57 @@
+"""Vietnamese post-OCR correction (ocr/correct.py) and the syllable inventory: no OCR, fast."""
+
+from __future__ import annotations
+
+import pytest
+
+from ocr.correct import correct_text, correct_words
+from ocr.syllables import inventory, is_syllable
+
+
+@pytest.mark.parametrize("word", [
+    "cải", "cách", "hành", "chính", "hiệu", "lực", "cùng", "tầm", "nghiêng", "quốc", "giêng",
+    "gì", "khuya", "yêu", "uyên", "thuở", "ngoài", "hòa", "hoà", "thủy", "thuỷ", "Đảng", "ĐẢNG",
+    "người", "được", "việc", "trường", "khuyết", "điểm", "xử", "lý", "kỷ", "luật", "phường",
+])
+def test_real_syllables_are_in_the_inventory(word: str) -> None:
+    assert is_syllable(word)
+
+
+@pytest.mark.parametrize("word", ["cubng", "tarn", "lye", "each", "hieu", "nguoi", "ký1",
+                                  "cáp" + "h", "kan", "ghá", "ngi", "tác" + "̀"])
+def test_impossible_spellings_are_not(word: str) -> None:
+    assert not is_syllable(word)
+
+
+def test_stop_codas_take_only_two_tones() -> None:
+    assert "các" in inventory() and "cạc" in inventory()
+    assert "cảc" not in inventory() and "càc" not in inventory()
+
+
+@pytest.mark.parametrize("read, meant", [
+    ("thực hiện cai each hanh chinh", "thực hiện cải cách hành chính"),
+    ("Quyết định có hieu lye kể từ ngày ký", "Quyết định có hiệu lực kể từ ngày ký"),
+    ("phối hợp cubng với các cơ quan", "phối hợp cùng với các cơ quan"),
+    ("DANG UY PHUONG", "ĐẢNG ỦY PHƯỜNG"),
+    ("tbực hiên nhiệm vu qnản lý", "thực hiện nhiệm vụ quản lý"),
+])
+def test_seed_failures_are_corrected(read: str, meant: str) -> None:
+    assert correct_text(read) == meant
+
+
+@pytest.mark.parametrize("text", [
+    "Số 27-KH/ĐU ngày 15/12/2025",
+    "Số: 12/QĐ-UBND, V/v đôn đốc",
+    "Thường trực Đảng ủy (để b/c); b/©),",
+    "UBND phường, HĐND phường, VPĐU, TCKT",
+    "đồng chí Trần Minh Quang, Lương Thị Hoa",
+    "điện thoại 024.3872.5566, 17 giờ 00",
+    "Ủy ban nhân dân phường Phúc Lợi thông báo lịch tiếp công dân",
+])
+def test_numbers_symbols_names_and_good_text_are_left_alone(text: str) -> None:
+    assert correct_text(text) == text
+
+
+def test_one_output_per_word_and_punctuation_kept() -> None:
+    words = [("hieu", 40), ("lye,", 35), ("(cubng)", 50), ("2025", 90)]
+    assert correct_words(words) == ["hiệu", "lực,", "(cùng)", "2025"]
