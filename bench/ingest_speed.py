@@ -70,7 +70,7 @@ def main() -> int:
             if path.suffix.lower() not in (".pdf",):
                 source = plain_dir / (path.stem + ".in.pdf")
                 source.write_bytes(img2pdf.convert(str(path)))
-            done = subprocess.run(["ocrmypdf", "-l", "vie", "--output-type", "pdfa-2",
+            done = subprocess.run([sys.executable, "-m", "ocrmypdf", "-l", "vie", "--output-type", "pdfa-2",
                                    str(source), str(plain_dir / (path.stem + ".pdf"))],
                                   capture_output=True)
             failures += done.returncode not in (0,)
