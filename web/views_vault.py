@@ -35,7 +35,7 @@ from archive.export import marked_copy
 from archive.vault import UnlockedVault
 from sohoa.accounts import Permission, can_see
 from sohoa.errors import NotFoundError, VaultLockedError
-from web.context import _, requires, service, state, user
+from web.context import _, requires, service, state, unlocked_vault, user
 from web.documents import Found, find_document, level_of
 from web.security import safe_next
 
@@ -44,8 +44,7 @@ _EXT = {"pdf": "pdf", "tiff": "tif", "jpeg": "jpg", "png": "png"}
 
 
 def _unlocked() -> UnlockedVault | None:
-    u = user()
-    return state().vault_unlocks.get(session.get("sid"), u.name) if u else None
+    return unlocked_vault()
 
 
 def _find(doc_id: str, action: str) -> Found:
