@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -18,10 +19,12 @@ from typing import BinaryIO
 import pyrage
 
 from archive.store import ObjectStore, sha256_file
-from sohoa.errors import SettingsError, VaultLockedError
+from sohoa.errors import SettingsError, VaultBusyError, VaultLockedError
 
 VAULT_FORMAT = "sohoa-vault 1"
 _CHUNK = 1 << 20
+_UNLOCK_ATTEMPTS = 5
+_UNLOCK_PAUSE_S = 0.5
 
 
 class Vault:
@@ -112,11 +115,25 @@ class Vault:
 
     def unlock(self, passphrase: str) -> UnlockedVault:
         try:
-            secret = pyrage.passphrase.decrypt(self.identity_path.read_bytes(), passphrase)
+            sealed = self.identity_path.read_bytes()
         except FileNotFoundError:
             raise SettingsError("the vault is not set up: run `sohoa init`") from None
-        except pyrage.DecryptError:
-            raise VaultLockedError("wrong vault passphrase") from None
+        # rage refuses a scrypt work factor far above what it measures this machine does in
+        # about a second ("Excessive work parameter"), before doing any scrypt work. That
+        # measurement is a short timing: on a loaded server (OCR on both cores) it can come out
+        # many times too slow, and the right passphrase would be refused as a wrong one. So the
+        # refusal is told apart from a wrong passphrase and measured again after a pause.
+        for attempt in range(_UNLOCK_ATTEMPTS):
+            try:
+                secret = pyrage.passphrase.decrypt(sealed, passphrase)
+                break
+            except pyrage.DecryptError as exc:
+                if "excessive work" not in str(exc).lower():
+                    raise VaultLockedError("wrong vault passphrase") from None
+                time.sleep(_UNLOCK_PAUSE_S * (attempt + 1))
+        else:
+            raise VaultBusyError("the machine is too busy to check the vault passphrase now: "
+                                 "try again in a moment")
         return UnlockedVault(self, pyrage.x25519.Identity.from_str(secret.decode()))
 
     def unlock_from_env(self, env_name: str) -> UnlockedVault:

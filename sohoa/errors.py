@@ -71,6 +71,10 @@ class VaultLockedError(SohoaError):
     exit_code = ExitCode.VAULT_LOCKED
 
 
+class VaultBusyError(VaultLockedError):
+    """The passphrase could not be checked: the machine was too slow, not the passphrase wrong."""
+
+
 class IntegrityError(SohoaError):
     """Something stored does not match what was recorded."""
 

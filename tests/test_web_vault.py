@@ -113,3 +113,23 @@ def test_a_lower_clearance_does_not_see_a_higher_level(vault_app: tuple[Flask, W
     assert home.secret_id not in officer.get("/vault").get_data(as_text=True)
     for suffix in ("", "/original", "/copy.pdf"):
         assert officer.get(f"/vault/d/{home.secret_id}{suffix}").status_code == 404
+
+
+def test_a_busy_server_is_not_a_wrong_passphrase(vault_app: tuple[Flask, WebHome],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from sohoa.errors import VaultBusyError
+
+    app, home = vault_app
+    vault = app.extensions["sohoa"].archive.vault
+
+    def busy(passphrase: str) -> None:
+        raise VaultBusyError("too busy")
+
+    monkeypatch.setattr(vault, "unlock", busy)
+    officer = signed_in(app, "canbo")
+    response = _unlock(officer)
+    assert response.status_code == 302
+    page = officer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Máy chủ đang bận" in page and "Sai mật khẩu" not in page
+    last = events(home.home)[-1]
+    assert last["type"] == "vault_unlock" and last["data"] == {"granted": False, "reason": "busy"}

@@ -118,6 +118,9 @@ def create_app(settings: Settings, *, testing: bool = False,
     from web.views_vault import bp as vault_bp
 
     app.register_blueprint(vault_bp)
+    from web.views_export import bp as export_bp
+
+    app.register_blueprint(export_bp)
 
     @app.before_request
     def load_request_state() -> Any:

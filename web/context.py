@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, request, session
 
+from archive.vault import UnlockedVault
 from sohoa.accounts import Accounts, Permission, User
 from sohoa.settings import Settings
 from web.history import EventIndex
@@ -50,6 +51,12 @@ def user() -> User | None:
 def actor() -> str:
     u = user()
     return u.name if u else "-"
+
+
+def unlocked_vault() -> UnlockedVault | None:
+    """The vault as this session unlocked it (web/vaultsessions.py), or None while locked."""
+    u = user()
+    return state().vault_unlocks.get(session.get("sid"), u.name) if u else None
 
 
 def lang() -> str:

@@ -40,6 +40,7 @@ VI: dict[str, str] = {
     "vault.unlocked": "Đã mở khóa kho mật cho phiên này.",
     "vault.locked": "Đã khóa kho mật.",
     "vault.wrong_passphrase": "Sai mật khẩu kho mật.",
+    "vault.busy": "Máy chủ đang bận, chưa kiểm tra được mật khẩu kho mật. Hãy thử lại sau ít phút.",
     "vault.document": "Tài liệu",
     "vault.empty": "Không có tài liệu mật nào bạn được phép tiếp cận.",
     "vault.read": "Đọc trong kho mật",
@@ -320,9 +321,51 @@ VI: dict[str, str] = {
     "signal.copy_number": "Bản số NN ở nơi nhận",
     "export.title": "Xuất gói tài liệu mật",
     "export.intro": (
-        "Chọn tài liệu mật và người nhận để tải về gói đã mã hóa. Chức năng này sẽ có cùng "
-        "kho mật."
+        "Chọn tài liệu mật và người nhận để tải về một gói đã mã hóa (age) chỉ người nhận mở "
+        "được: bản gốc, bản PDF/A đã ký, bản sao có đánh số, thông tin văn bản và bằng chứng "
+        "lưu trữ. Người nhận kiểm tra gói bằng lệnh sohoa verify-export."
     ),
+    "export.locked_note": (
+        "Cần mở khóa kho mật để chọn tài liệu và xuất gói. Sau khi mở khóa, bạn quay lại "
+        "trang này."
+    ),
+    "export.locked": "Kho mật đang khóa: hãy mở khóa rồi xuất lại.",
+    "export.empty": "Không có tài liệu mật nào bạn được phép xuất.",
+    "export.documents": "Tài liệu",
+    "export.level": "Hoặc xuất cả một độ mật",
+    "export.level_none": "Chỉ các tài liệu đã chọn",
+    "export.level_all": "Tất cả tài liệu {level} ({n})",
+    "export.recipients_legend": "Người nhận",
+    "export.recipients": (
+        "Khóa công khai age của người nhận (bắt đầu bằng age1…), mỗi dòng một khóa"
+    ),
+    "export.recipients_help": (
+        "Gói chỉ giải mã được bằng khóa bí mật của một trong những người nhận này. Tối đa {n} "
+        "người nhận; dòng trống và dòng bắt đầu bằng # được bỏ qua. Không bao giờ dán khóa "
+        "bí mật (AGE-SECRET-KEY-…) vào đây."
+    ),
+    "export.options": "Tùy chọn",
+    "export.marked": "Kèm bản sao đóng dấu “BẢN SAO SỐ NN” và ký số lại",
+    "export.note": (
+        "Mỗi tài liệu được cấp một số bản sao trong sổ đăng ký bản sao; lần xuất được ghi nhật "
+        "ký (người xuất, tài liệu, người nhận). Ký số bản sao có thể mất một lúc."
+    ),
+    "export.submit": "Xuất và tải gói đã mã hóa",
+    "export.problems": "Chưa xuất được gói. Hãy sửa:",
+    "export.no_documents": "Hãy chọn ít nhất một tài liệu hoặc một độ mật.",
+    "export.level_empty": "Không có tài liệu {level} nào đã xử lý xong để xuất.",
+    "export.held": (
+        "Tài liệu {id} là TUYỆT MẬT đang tạm giữ chờ cán bộ quyết định: chưa xuất được."
+    ),
+    "export.no_recipients": "Hãy nhập khóa công khai của ít nhất một người nhận.",
+    "export.bad_recipient": (
+        "Dòng {line}: “{text}” không phải khóa công khai age (khóa bắt đầu bằng age1…)."
+    ),
+    "export.secret_key": (
+        "Dòng {line} là một khóa bí mật (AGE-SECRET-KEY-…), không phải khóa công khai: dòng này "
+        "đã được xóa khỏi ô nhập. Chỉ dán khóa công khai age1… của người nhận."
+    ),
+    "export.too_many_recipients": "Tối đa {n} người nhận cho mỗi lần xuất.",
     # upload
     "upload.title": "Tải lên bản quét",
     "upload.intro": (
@@ -470,6 +513,7 @@ EN: dict[str, str] = {
     "vault.unlocked": "The vault is unlocked for this session.",
     "vault.locked": "The vault is locked.",
     "vault.wrong_passphrase": "Wrong vault passphrase.",
+    "vault.busy": "The server is too busy to check the vault passphrase now. Try again shortly.",
     "vault.document": "Document",
     "vault.empty": "No classified document you are cleared for.",
     "vault.read": "Read in the vault",
@@ -746,9 +790,47 @@ EN: dict[str, str] = {
     "signal.copy_number": "Numbered copy in the recipients",
     "export.title": "Export classified documents",
     "export.intro": (
-        "Choose classified documents and recipients to download an encrypted bundle. This "
-        "comes with the vault."
+        "Choose classified documents and recipients to download a bundle encrypted (age) for "
+        "those recipients only: the originals, the signed PDF/As, numbered copies, the records "
+        "and the archiving proofs. Recipients check it with sohoa verify-export."
     ),
+    "export.locked_note": (
+        "Unlock the vault to choose documents and export them. You come back to this page "
+        "once it is unlocked."
+    ),
+    "export.locked": "The vault is locked: unlock it, then export again.",
+    "export.empty": "No classified document you may export.",
+    "export.documents": "Documents",
+    "export.level": "Or export a whole level",
+    "export.level_none": "Only the ticked documents",
+    "export.level_all": "Every {level} document ({n})",
+    "export.recipients_legend": "Recipients",
+    "export.recipients": "Recipients' age public keys (starting with age1…), one a line",
+    "export.recipients_help": (
+        "Only the secret key of one of these recipients decrypts the bundle. At most {n} "
+        "recipients; blank lines and lines starting with # are skipped. Never paste a secret "
+        "key (AGE-SECRET-KEY-…) here."
+    ),
+    "export.options": "Options",
+    "export.marked": "Include copies marked “BẢN SAO SỐ NN” and signed anew",
+    "export.note": (
+        "Each document gets a copy number in the copy register; the export is logged (who, "
+        "which documents, which recipients). Signing the copies can take a moment."
+    ),
+    "export.submit": "Export and download the encrypted bundle",
+    "export.problems": "Nothing was exported. Please correct:",
+    "export.no_documents": "Choose at least one document or a level.",
+    "export.level_empty": "No processed {level} document to export.",
+    "export.held": (
+        "Document {id} is TUYỆT MẬT, held for an officer's decision: it cannot be exported yet."
+    ),
+    "export.no_recipients": "Enter the public key of at least one recipient.",
+    "export.bad_recipient": "Line {line}: “{text}” is not an age public key (age1…).",
+    "export.secret_key": (
+        "Line {line} is a secret key (AGE-SECRET-KEY-…), not a public key: it was removed from "
+        "the box. Paste only the recipients' age1… public keys."
+    ),
+    "export.too_many_recipients": "At most {n} recipients per export.",
     "upload.title": "Upload scans",
     "upload.intro": (
         "PDF, TIFF, JPEG or PNG files, at most {mb} MB at a time. Text recognition, "

@@ -1,5 +1,5 @@
-"""Search, documents (page images, downloads) and the export slot (the review queue is in
-views_review.py)."""
+"""Search, documents (page images, downloads). The review queue is in views_review.py, the
+export page in views_export.py."""
 
 from __future__ import annotations
 
@@ -22,10 +22,9 @@ from flask import (
 from markupsafe import Markup, escape
 
 from search import SearchQuery
-from sohoa.accounts import Permission
 from sohoa.errors import NotFoundError
 from sohoa.pipeline import document_title
-from web.context import lang, requires, service, state, user
+from web.context import lang, service, state, user
 from web.documents import Found, audit_status, find_document, render_page
 from web.i18n import DOC_TYPES, doc_type_label, fmt_date, parse_date
 from web.operations import latest_audit
@@ -249,9 +248,4 @@ def page_image(doc_id: str, number: int) -> Any:
 
 
 # The review queue and the review screen: web/views_review.py.
-
-
-@bp.get("/export")
-@requires(Permission.EXPORT)
-def export() -> Any:
-    return render_template("export.html")
+# The export page: web/views_export.py.

@@ -34,8 +34,8 @@ from flask import (
 from archive.export import marked_copy
 from archive.vault import UnlockedVault
 from sohoa.accounts import Permission, can_see
-from sohoa.errors import NotFoundError, VaultLockedError
-from web.context import _, requires, service, state, user
+from sohoa.errors import NotFoundError, VaultBusyError, VaultLockedError
+from web.context import _, requires, service, state, unlocked_vault, user
 from web.documents import Found, find_document, level_of
 from web.security import safe_next
 
@@ -44,8 +44,7 @@ _EXT = {"pdf": "pdf", "tiff": "tif", "jpeg": "jpg", "png": "png"}
 
 
 def _unlocked() -> UnlockedVault | None:
-    u = user()
-    return state().vault_unlocks.get(session.get("sid"), u.name) if u else None
+    return unlocked_vault()
 
 
 def _find(doc_id: str, action: str) -> Found:
@@ -82,6 +81,11 @@ def unlock() -> Any:
     target = safe_next(request.form.get("next"), url_for("vault.index"))
     try:
         unlocked = archive.vault.unlock(request.form.get("passphrase", "")[:1024])
+    except VaultBusyError:
+        # Not a wrong passphrase: the server could not check it in time (archive/vault.py).
+        archive.log.append("vault_unlock", actor=u.name, granted=False, reason="busy")
+        flash(_("vault.busy"), "error")
+        return redirect(url_for("vault.index", next=target))
     except VaultLockedError:
         archive.log.append("vault_unlock", actor=u.name, granted=False)
         flash(_("vault.wrong_passphrase"), "error")
