@@ -219,11 +219,30 @@ def denoise(norm: np.ndarray, dpi: float) -> np.ndarray:
     return out
 
 
+def remove_streaks(norm: np.ndarray, dpi: float) -> np.ndarray:
+    """Scanner streaks (thin dark lines along the feed, across the whole page) painted white.
+
+    An opening with a 40 mm tall, one pixel wide line keeps only vertical runs of ink that
+    long: no letter has one, a streak does. Tesseract reads a streak as a column of `|` and `l`
+    and cuts the words it crosses; the letters it crosses lose a pixel column, which they
+    survive.
+    """
+    ink = _ink_mask(norm)
+    tall = max(9, int(round(40 * dpi / 25.4)))
+    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((tall, 1), np.uint8))
+    if not lines.any():
+        return norm
+    out = norm.copy()
+    out[cv2.dilate(lines, np.ones((1, 3), np.uint8)) > 0] = 255
+    return out
+
+
 def for_ocr(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
     """The image tesseract sees: normalised, borders and holes removed, denoised, enlarged to
     `OCR_MIN_DPI` when scanned coarser. Returns (image, its dpi)."""
     norm = normalise(gray, dpi)
     norm = remove_margins(norm, dpi)
+    norm = remove_streaks(norm, dpi)
     norm = denoise(norm, dpi)
     if dpi < OCR_MIN_DPI * 0.9:
         factor = OCR_MIN_DPI / dpi

@@ -242,11 +242,16 @@ def make_upright(source: Path, target: Path, workdir: Path, *, jobs: int, max_pi
         for plan in plans:
             if not plan.shown:
                 continue
-            d = round(plan.dpi)
-            layout = img2pdf.get_fixed_dpi_layout_fun((d, d))
+            index = plan.number - 1
+            # The page keeps its exact size (width and height swapped by a quarter turn), so
+            # the archival copy measures what the scan measured.
+            box = pdf.pages[index].mediabox
+            width, height = float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
+            if plan.rotated_cw in (90, 270):
+                width, height = height, width
+            layout = img2pdf.get_layout_fun((width, height))
             single = pikepdf.open(_as_pdf_bytes(img2pdf.convert(plan.shown,
                                                                 layout_fun=layout)))
-            index = plan.number - 1
             pdf.pages.insert(index, single.pages[0])
             del pdf.pages[index + 1]
         pdf.save(target)
