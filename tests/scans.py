@@ -30,7 +30,9 @@ def page_image(lines: list[str], dpi: int = 150, size_mm: tuple[int, int] = (148
         px_mm = dpi / 25.4
         bold = ImageFont.truetype(FONT_BOLD, int(13 / 72 * dpi))
         x0, y0 = int(10 * px_mm), y
-        x1, y1 = x0 + int(20 * px_mm), y0 + int(8 * px_mm)
+        # The regulated frame widths (DOMAIN.md §2): the mark's text fits inside its frame.
+        width_mm = {"TUYỆT MẬT": 40, "TỐI MẬT": 30}.get(stamp, 20)
+        x1, y1 = x0 + int(width_mm * px_mm), y0 + int(8 * px_mm)
         red = (200, 30, 30)
         draw.rectangle([x0, y0, x1, y1], outline=red, width=max(2, int(0.4 * px_mm)))
         gap = int(1.0 * px_mm)

@@ -394,5 +394,7 @@ def test_export_streams_in_bounded_memory(exported: dict, tmp_path: Path) -> Non
         assert result.returncode == 0, result.stderr[-2000:]
         peaks[name] = int(result.stderr.split("PEAK_KB")[1].split()[0]) / 1024
         peaks[name + "_size"] = out.stat().st_size / 2**20
-    assert peaks["big_size"] > peaks["small_size"] + 79
+    # The big bag really carries the payload (80 MB of it; the small document's own share of
+    # the bag, its marked copy among them, varies with its OCR, so no exact figure).
+    assert peaks["big_size"] > peaks["small_size"] + 70, peaks
     assert peaks["big"] < peaks["small"] + 16, peaks
