@@ -108,7 +108,8 @@ def document_record(doc: NewDocument, archival_sha: str, archived_at: str,
         "metadata": metadata_json(c),
         "pages": [
             {"number": p.number, "text": p.text, "confidence": p.confidence,
-             "ocr_done": p.ocr_done, "blank": p.blank, "rotated_cw": p.rotated_cw}
+             "ocr_done": p.ocr_done, "blank": p.blank, "rotated_cw": p.rotated_cw,
+             "skew_deg": round(p.skew_deg, 2)}
             for p in doc.pages
         ],
         "ocr": {"engine": doc.ocr_engine, "confidence": doc.ocr_confidence},

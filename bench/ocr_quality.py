@@ -323,6 +323,49 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + f"\n\n{speed}; load average {report['load_average']:.1f}\n"
 
 
+def replay(corpus: Path, cache: Path, only: list[str]) -> int:
+    """The correction alone, on the words tesseract gave in the newest cached run of each file.
+
+    For tuning the correction on the development set (`--corpus samples`) in seconds instead of
+    an OCR run; word errors as bags, so the text's line order does not matter."""
+    from ocr.correct import correct_words, is_noise
+
+    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
+    totals: Counter[str] = Counter()
+    for entry in manifest:
+        if entry["kind"] != "document" or entry.get("expected") != "ocr" or (
+                only and not any(o in entry["file"] for o in only)):
+            continue
+        runs = sorted(cache.glob(f"ours-{_sha256(corpus / entry['file'])[:24]}-*.json"),
+                      key=lambda f: f.stat().st_mtime)
+        if not runs:
+            continue
+        kept = json.loads(runs[-1].read_text(encoding="utf-8"))["words"]
+        row: Counter[str] = Counter()
+        pages = []
+        for ref, page in zip(entry["text_per_page"], kept, strict=True):
+            if not page:
+                continue
+            raw = [(w, c) for w, c in page["words"]]
+            new = ["" if is_noise(w, c) else w
+                   for w, (_, c) in zip(correct_words(raw, page.get("choices")), raw, strict=True)]
+            for key, hyp in (("raw", raw and " ".join(w for w, _ in raw)), ("new", " ".join(new))):
+                e, n = bag_errors(nfc(ref), hyp or "")
+                row[f"{key}_err"] += e
+                row["words"] += n if key == "raw" else 0
+            pages.append({"words": [list(w) for w in raw], "corrected": new})
+        effect = correction_effect([nfc(t) for t in entry["text_per_page"]][:len(pages)], pages)
+        row.update({k: effect[k] for k in ("fixed", "broken")})
+        totals.update(row)
+        print(f"{entry['file']}: raw {row['raw_err']} new {row['new_err']} / {row['words']} "
+              f"words, fixed {row['fixed']} broken {row['broken']} "
+              f"{' '.join(effect['broken_examples'][:6])}")
+    print(f"overall: raw WER {100 * totals['raw_err'] / max(1, totals['words']):.2f}% "
+          f"corrected {100 * totals['new_err'] / max(1, totals['words']):.2f}%, "
+          f"fixed {totals['fixed']} broken {totals['broken']}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=default_corpus())
@@ -338,7 +381,12 @@ def main() -> int:
                         help="model directory for ours (default: the installed model)")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="OcrSettings overrides, e.g. preprocess=false")
+    parser.add_argument("--replay", action="store_true",
+                        help="no OCR: run the correction again on the raw words of the newest "
+                             "cached run of each file and score them (word errors only)")
     args = parser.parse_args()
+    if args.replay:
+        return replay(args.corpus, args.cache, args.only)
 
     from ocr.models import installed_dir
 

@@ -128,6 +128,8 @@ def _ocr(req: dict[str, Any]) -> dict[str, Any]:
         progress_bar=False,
         max_image_mpixels=float(req["max_image_mpixels"]),
         plugins=["ocr.plugin", *(req.get("plugins") or [])],
+        # tesseract's character choices, for the correction (ocr/plugin.py split_choices)
+        tesseract_config=[str(Path(__file__).with_name("data") / "choices.cfg")],
     )
     code = ocrmypdf.ocr(source, output, **kwargs)
     if int(code) != 0:

@@ -60,6 +60,12 @@ EDIT_NATS = 4.0
 MARK_NATS = 1.6  # one tone or vowel mark added, dropped or changed
 VALID_MARGIN = 5.0  # a valid syllable is re-marked only when context gains this much (nats)
 MAX_EDIT = 1.5
+# Tesseract's character choices (lstm_choice_mode 2): a choice under this confidence is noise.
+CHOICE_FLOOR = 10.0
+# A valid syllable becomes another that tesseract also considered when context gains this much.
+CHOICE_MARGIN = 2.5
+# A word under this tesseract confidence that is no syllable and holds no digit is dropped.
+NOISE_CONFIDENCE = 40
 
 
 @dataclass(frozen=True)
@@ -206,15 +212,54 @@ def _case_like(template: str, word: str) -> str:
     return word
 
 
-def correct_words(words: list[tuple[str, int]]) -> list[str]:
-    """New text for each (text, confidence) word, in reading order.
+Choices = list[list[tuple[str, float]]]  # per character: (character, confidence 0-100)
+
+
+def choice_cost(read: str, syl: str, choices: Choices | None) -> float | None:
+    """Nats that tesseract's own choices charge for `syl` where it read `read`.
+
+    Only for a candidate of the same length, every changed character among the characters
+    tesseract considered at that position: the log ratio of its first choice's confidence to
+    the candidate's. None when the choices say nothing about the candidate."""
+    if not choices or len(choices) != len(read) or len(syl) != len(read):
+        return None
+    cost = 0.0
+    for have, want, group in zip(read, syl, choices, strict=True):
+        if have == want:
+            continue
+        conf = max((p for c, p in group if c.lower() == want), default=0.0)
+        if conf < CHOICE_FLOOR:
+            return None
+        cost += math.log(max(group[0][1], conf) / conf)
+    return cost
+
+
+def choice_readings(read: str, choices: Choices | None) -> set[str]:
+    """Syllables spelt by tesseract's choices, up to a few positions changed."""
+    if not choices or len(choices) != len(read):
+        return set()
+    options = [[read[i]] + [c.lower() for c, p in group[1:]
+                            if p >= CHOICE_FLOOR and c.isalpha() and c.lower() != read[i]][:3]
+               for i, group in enumerate(choices)]
+    open_positions = [i for i, o in enumerate(options) if len(o) > 1][:4]
+    found = {""}
+    for i, opts in enumerate(options):
+        found = {f + c for f in found for c in (opts if i in open_positions else opts[:1])}
+    inv = inventory()
+    return {f for f in found if f in inv and f != read}
+
+
+def correct_words(words: list[tuple[str, int]],
+                  choices: list[Choices | None] | None = None) -> list[str]:
+    """New text for each (text, confidence) word, in reading order; `choices`, when given, are
+    tesseract's character choices of each word (`ocr.plugin.split_choices`).
 
     Left to right; each word is scored with the word before it as corrected and the word after
     it as it may be."""
-    return _correct_pass(words)
+    return _correct_pass(words, choices or [None] * len(words))
 
 
-def _correct_pass(words: list[tuple[str, int]]) -> list[str]:
+def _correct_pass(words: list[tuple[str, int]], choices: list[Choices | None]) -> list[str]:
     lm = model()
     inv = inventory()
     out = [w for w, _ in words]
@@ -239,17 +284,34 @@ def _correct_pass(words: list[tuple[str, int]]) -> list[str]:
             cands = [(s, c) for s, c in candidates(core, True)]  # marks only: UBND stays
         else:
             cands = list(candidates(core, valid))
+        # tesseract's choices for the word's letters, when they line up with them
+        word_choices = choices[i]
+        own_choices = (word_choices[len(head):len(head) + len(raw)]
+                       if word_choices and len(word_choices) == len(text) else None)
+        seen_by_tesseract: set[str] = set()
+        if own_choices and not (caps and not valid):
+            known = {s for s, _ in cands}
+            cands += [(s, math.inf) for s in choice_readings(core, own_choices) if s not in known]
+        if own_choices:
+            priced = []
+            for s, c in cands:
+                alt = choice_cost(core, s, own_choices)
+                if alt is not None:
+                    seen_by_tesseract.add(s)
+                    c = min(c, alt)
+                priced.append((s, c))
+            cands = [(s, c) for s, c in priced if c < math.inf]
         if not cands:
             prev = core if valid else START
             continue
 
-        # The right neighbour as it may really be: itself, or when it too lost every mark,
-        # any of its marked forms (at their cost), so a stripped run is restored as a whole.
+        # The right neighbour as it may really be: itself, or any of its other marked forms
+        # (at their cost), so two misread neighbours (`chuyến đối` for "chuyển đổi") or a run
+        # that lost every mark are restored together.
         ahead: list[tuple[str, float]] = []
         if nxt is not None and nxt in inv:
             ahead = [(nxt, 0.0)]
-            if fold(nxt) == nxt:
-                ahead += [(s, c) for s, c in candidates(nxt, True) if s != nxt]
+            ahead += [(s, c) for s, c in candidates(nxt, True) if s != nxt]
 
         def look(syl: str) -> float:
             return max((lm.logp(v, syl) - c for v, c in ahead), default=0.0)
@@ -272,15 +334,29 @@ def _correct_pass(words: list[tuple[str, int]]) -> list[str]:
                     and _mark_changes(core, best) <= allowed
                     and best_score - here > VALID_MARGIN):
                 choice = best
+            elif best in seen_by_tesseract and best_score - here > CHOICE_MARGIN:
+                # tesseract itself hesitated between the two readings: the context decides
+                choice = best
         elif titled and channel > EDIT_NATS * 0.5 + MARK_NATS:
             choice = core  # a name or a foreign word, unless the confusion is typical
-        elif channel <= EDIT_NATS * MAX_EDIT:
+        elif channel <= EDIT_NATS * MAX_EDIT or best in seen_by_tesseract:
             choice = best
         if choice != core:
             out[i] = head + _case_like(raw, choice) + tail
         prev = choice if choice in inv else START
         del conf
     return out
+
+
+def is_noise(text: str, confidence: int) -> bool:
+    """A word tesseract was unsure of that is neither Vietnamese nor a number: specks, streaks
+    and stamp edges read as letters (`TEEET`, `x05PR`). Kept, they are wrong words in the
+    index and the text layer; a real word read this badly is lost either way."""
+    if confidence >= NOISE_CONFIDENCE or any(ch.isdigit() for ch in text):
+        return False
+    inv = inventory()
+    tokens = _SYL.findall(unicodedata.normalize("NFC", text).lower())
+    return bool(tokens) and not all(t in inv for t in tokens)
 
 
 def correct_text(text: str) -> str:

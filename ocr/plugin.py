@@ -63,6 +63,46 @@ def filter_ocr_image(page, image):  # type: ignore[no-untyped-def]
     return cleaned
 
 
+# With `lstm_choice_mode 2` (ocr/data/choices.cfg) tesseract writes, inside each word, one
+# group per character position of the LSTM's best path: the characters it considered there,
+# each with a confidence (0-100), the one it chose first.
+_CHOICE = re.compile(r"<span class=['\"]ocrx_cinfo['\"] id=['\"]choice_[^'\"]*['\"] "
+                     r"title=['\"]x_confs ([\d.]+)['\"]>([^<]*)</span>")
+_CHOICE_GROUP = re.compile(
+    r"\s*<span class=['\"]ocrx_cinfo['\"] id=['\"]lstm_choices_[^'\"]*['\"]>"
+    r"((?:\s*<span class=['\"]ocrx_cinfo['\"] id=['\"]choice_[^>]*>[^<]*</span>)*)\s*</span>")
+_WORD_WITH_CHOICES = re.compile(
+    r"(<span class=['\"]ocrx_word['\"][^>]*>)([^<]*)((?:" + _CHOICE_GROUP.pattern + r")+)\s*",
+    re.S)
+
+Choices = list[list[tuple[str, float]]]  # per character of the word: (character, confidence)
+
+
+def split_choices(hocr: str) -> tuple[str, list[Choices | None]]:
+    """The hOCR without tesseract's character choices, and the choices of each word.
+
+    A word's choices are kept only when they line up with its text, one group per character,
+    each led by the character the text has (tesseract often opens a word with a group for the
+    space before it, and sometimes ends one with a group of its own); otherwise None."""
+    found: dict[int, Choices | None] = {}
+
+    def sub(m: re.Match[str]) -> str:
+        text = html.unescape(m.group(2)).strip()
+        groups = [[(html.unescape(c), float(p)) for p, c in _CHOICE.findall(g.group(1))]
+                  for g in _CHOICE_GROUP.finditer(m.group(3))]
+        found[m.start()] = next(
+            (g for g in (groups, groups[1:], groups[:-1]) if len(g) == len(text) and all(
+                alts and alts[0][0] == ch for alts, ch in zip(g, text, strict=True))), None)
+        return m.group(1) + m.group(2).rstrip()
+
+    clean = _WORD_WITH_CHOICES.sub(sub, hocr)
+    if not found:
+        return hocr, []
+    # one entry per word in document order, None for a word that carried no choices
+    starts = [m.start() for m in _WORD_SPAN.finditer(hocr)]
+    return clean, [found.get(s) for s in starts]
+
+
 def hocr_words(hocr: str) -> list[tuple[str, int]]:
     """(text, confidence) of each word, in reading order."""
     return [(html.unescape(_TAG.sub("", m.group(3))), int(m.group(2)))
@@ -219,19 +259,27 @@ class SohoaTesseract(TesseractOcrEngine):
             if "[skipped page]" in Path(output_text).read_text(encoding="utf-8",
                                                                   errors="replace"):
                 raise PageTimeoutError()
+        # tesseract's character choices are evidence for the correction, not for ocrmypdf:
+        # its hOCR reader expects plain words, so they leave the hOCR here
+        hocr, choices = split_choices(hocr)
+        stripped = bool(choices)
         words = hocr_words(hocr)
+        if len(choices) != len(words):
+            choices = [None] * len(words)
         corrected = [w for w, _ in words]
         changed = 0
         if words and os.environ.get("SOHOA_OCR_CORRECT", "1") == "1":
-            from ocr.correct import correct_words
+            from ocr.correct import correct_words, is_noise
 
-            corrected = correct_words(words)
+            corrected = ["" if is_noise(new, conf) else new
+                         for new, (_, conf) in zip(correct_words(words, choices), words,
+                                                   strict=True)]
             changed = sum(a != b for a, b in zip(corrected, (w for w, _ in words), strict=True))
             if changed:
                 hocr = hocr_replace_words(hocr, corrected)
         Path(output_text).write_text(hocr_text(hocr), encoding="utf-8")
         split = split_wide_lines(hocr)
-        if changed or split != hocr:
+        if changed or stripped or split != hocr:
             Path(output_hocr).write_text(split, encoding="utf-8")
         scored = [c for w, c in words if any(ch.isalnum() for ch in w)]
         workdir = _workdir()
@@ -245,7 +293,8 @@ class SohoaTesseract(TesseractOcrEngine):
                 # benchmarks only: the words before and after correction, left in the job's
                 # RAM work directory (removed with it) for bench/ocr_quality.py to compare
                 (workdir / "pages" / f"words-{number:04d}.json").write_text(json.dumps(
-                    {"words": words, "corrected": corrected}, ensure_ascii=False),
+                    {"words": words, "corrected": corrected, "choices": choices},
+                    ensure_ascii=False),
                     encoding="utf-8")
 
 

@@ -114,6 +114,8 @@ def test_pdf_with_a_text_layer_is_not_ocrd_again(fresh_home: Path, tmp_path: Pat
     record = json.loads((fresh_home / "store" / "objects" / record_obj[:2] / record_obj)
                         .read_bytes())
     assert [p["ocr_done"] for p in record["pages"]] == [False]
+    # a page with text of its own is neither turned nor levelled, and the record says so
+    assert [(p["rotated_cw"], p["skew_deg"]) for p in record["pages"]] == [(0, 0.0)]
     assert "tiếp công dân" in record["pages"][0]["text"]
 
 

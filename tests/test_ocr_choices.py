@@ -1,0 +1,99 @@
+"""Tesseract's character choices (`lstm_choice_mode 2`) as evidence for the correction:
+read out of the hOCR, lined up with each word, kept out of the hOCR ocrmypdf draws from."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+from pathlib import Path
+
+from ocr.correct import choice_cost, choice_readings, correct_words
+from ocr.plugin import hocr_words, split_choices
+from tests.scans import page_image
+
+CHOICES_CFG = Path(__file__).resolve().parents[1] / "ocr" / "data" / "choices.cfg"
+
+
+def _word(n: int, text: str, groups: list[list[tuple[str, float]]]) -> str:
+    """One word as tesseract 5 writes it with lstm_choice_mode 2."""
+    out = [f"<span class='ocrx_word' id='word_1_{n}' title='bbox 0 0 10 10; x_wconf 90'>{text}"]
+    for g, alts in enumerate(groups, start=1):
+        out.append(f"\n <span class='ocrx_cinfo' id='lstm_choices_1_{n}_{g}'>")
+        out += [f"\n  <span class='ocrx_cinfo' id='choice_1_{n}_{g}_{k}' title='x_confs {p}'>"
+                f"{c}</span>" for k, (c, p) in enumerate(alts)]
+        out.append("</span>")
+    out.append("\n </span>")
+    return "".join(out)
+
+
+def test_choices_leave_the_hocr_and_line_up_with_each_word() -> None:
+    hocr = "<span class='ocr_line' title='bbox 0 0 99 10'>" + " ".join([
+        # a group for the space before the word, then one per letter
+        _word(1, "hãng", [[(" ", 95.0)], [("h", 94.0)], [("ã", 90.0), ("ằ", 45.5)],
+                          [("n", 95.0)], [("g", 93.0)]]),
+        _word(2, "tháng", [[("t", 95.0)], [("h", 95.0)], [("á", 95.0)], [("n", 95.0)],
+                           [("g", 95.0)]]),
+        # groups that do not spell the word: no choices for it rather than wrong ones
+        _word(3, "a&lt;b", [[("x", 90.0)]]),
+        "<span class='ocrx_word' id='word_1_4' title='bbox 0 0 10 10; x_wconf 80'>2025</span>",
+    ]) + "</span>"
+    clean, choices = split_choices(hocr)
+    assert "ocrx_cinfo" not in clean
+    assert hocr_words(clean) == [("hãng", 90), ("tháng", 90), ("a<b", 90), ("2025", 80)]
+    assert len(choices) == 4
+    assert choices[0] is not None and [g[0][0] for g in choices[0]] == list("hãng")
+    assert choices[0][1] == [("ã", 90.0), ("ằ", 45.5)]
+    assert choices[1] is not None and len(choices[1]) == 5
+    assert choices[2] is None and choices[3] is None
+
+
+def test_hocr_without_choices_is_returned_unchanged() -> None:
+    hocr = ("<span class='ocrx_word' id='word_1_1' title='bbox 0 0 10 10; x_wconf 90'>"
+            "hằng</span>")
+    assert split_choices(hocr) == (hocr, [])
+
+
+def test_choice_cost_is_the_confidence_ratio_of_what_tesseract_considered() -> None:
+    groups = [[("h", 94.0)], [("ã", 90.0), ("ằ", 45.0)], [("n", 95.0)], [("g", 93.0)]]
+    cost = choice_cost("hãng", "hằng", groups)
+    assert cost is not None and math.isclose(cost, math.log(90 / 45))
+    assert choice_cost("hãng", "hàng", groups) is None  # never considered
+    assert choice_cost("hãng", "hãn", groups) is None  # another length: no evidence
+    assert "hằng" in choice_readings("hãng", groups)
+
+
+def test_context_picks_the_reading_tesseract_hesitated_over() -> None:
+    words = [(w, 95) for w in "họp định kỳ hãng tháng".split()]
+    considered = [[("h", 95.0)], [("ã", 90.0), ("ằ", 45.0)], [("n", 95.0)], [("g", 95.0)]]
+    barely = [[("h", 95.0)], [("ã", 90.0), ("ằ", 5.0)], [("n", 95.0)], [("g", 95.0)]]
+    assert correct_words(words)[3] == "hãng"  # a valid syllable: the model alone leaves it
+    assert correct_words(words, [None, None, None, considered, None])[3] == "hằng"
+    assert correct_words(words, [None, None, None, barely, None])[3] == "hãng"  # noise
+
+
+def test_real_tesseract_gives_choices_that_line_up(tmp_path: Path) -> None:
+    image = tmp_path / "line.png"
+    page_image(["Báo cáo kết quả cải cách hành chính năm 2025"], dpi=300,
+               size_mm=(180, 20)).save(image, dpi=(300, 300))
+    subprocess.run(["tesseract", str(image), str(tmp_path / "out"), "-l", "vie", "hocr",
+                    str(CHOICES_CFG)], check=True, capture_output=True, timeout=120)
+    hocr = (tmp_path / "out.hocr").read_text(encoding="utf-8")
+    assert "lstm_choices" in hocr
+    clean, choices = split_choices(hocr)
+    words = hocr_words(clean)
+    assert "ocrx_cinfo" not in clean and len(choices) == len(words) >= 8
+    lined_up = [c for c in choices if c is not None]
+    assert len(lined_up) >= len(words) - 1
+    for (text, _), groups in zip(words, choices, strict=True):
+        if groups is not None:
+            assert "".join(g[0][0] for g in groups) == text
+
+
+def test_unsure_non_words_are_noise_but_unsure_syllables_and_numbers_are_not() -> None:
+    from ocr.correct import is_noise
+
+    assert is_noise("TEEET", 20) and is_noise("x-PR.", 35)
+    assert not is_noise("TEEET", 85)  # tesseract was sure: an abbreviation, a name
+    assert not is_noise("hằng", 10)  # a syllable: maybe a real word, read badly
+    assert not is_noise("x05PR", 10) and not is_noise("09-HD/BXDĐ", 5)  # digits: kept
+    assert not is_noise("—", 5)  # no letters at all: nothing to drop
