@@ -157,6 +157,11 @@ def quarantine_file(job: Job, areas: WorkAreas, code: str, reason: str) -> Path:
         os.rename(source, target)
         fsync_dir(q_dir)
         fsync_dir(source.parent)
+    # the claim's note is in the job row and the reason: no husk left in the processing area
+    job_dir = areas.processing / job.job_id
+    if job_dir.is_dir() and not (job_dir / ORIGINAL).exists():
+        shutil.rmtree(job_dir)
+        fsync_dir(areas.processing)
     return target
 
 

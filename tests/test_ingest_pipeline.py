@@ -126,6 +126,9 @@ def test_quarantined_file_can_be_retried(fresh_home: Path, tmp_path: Path) -> No
     outcome = json_lines(run_cli(fresh_home, "ingest", "--json", str(scan), env=strict).stdout)[0]
     assert outcome["status"] == "quarantined" and outcome["reason_code"] == "too_many_pages"
     qid = outcome["job_id"]
+    # the original waits in the quarantine beside its reason; nothing is left half-claimed
+    assert (fresh_home / "work" / "quarantine" / qid / "reason.json").is_file()
+    assert not any((fresh_home / "work" / "processing").iterdir())
     retried = json_lines(run_cli(fresh_home, "quarantine", "retry", qid, "--json").stdout)
     assert retried[-1]["status"] == "archived"
     assert retried[-1]["sha256"] == _sha(scan)
