@@ -20,6 +20,10 @@ ANALYSIS_DPI = 100  # skew, blank and border analysis run on a copy at this reso
 MAX_SKEW_DEG = 8.0  # larger angles are left to orientation detection (or to a person)
 OCR_MIN_DPI = 300  # pages scanned below this are enlarged for tesseract (measured, docs/ocr.md)
 INK_LEVEL = 160  # after background normalisation: darker than this is ink
+# Grain on the paper (grey levels, standard deviation) above which a coarse scan is denoised
+# before anything else, and the dpi from which it is not (the 3x3 median is enough there).
+GRAIN_SIGMA_MIN = 3.5
+GRAIN_MAX_DPI = 250
 
 
 @dataclass(frozen=True)
@@ -237,10 +241,45 @@ def remove_streaks(norm: np.ndarray, dpi: float) -> np.ndarray:
     return out
 
 
+def grain_sigma(gray: np.ndarray) -> float:
+    """Standard deviation of the grain on the paper: each pixel against the median of its
+    5x5 neighbourhood, away from the ink (a stroke's edge is not grain, and a median erases
+    thin strokes)."""
+    level = float(np.percentile(gray[::2, ::2], 75))
+    ink = (gray < level - 60).astype(np.uint8)
+    paper = cv2.dilate(ink, np.ones((7, 7), np.uint8)) == 0
+    if paper.sum() < 0.05 * paper.size:
+        return 0.0
+    med = cv2.medianBlur(gray, 5).astype(np.float32)
+    return float(np.std(gray.astype(np.float32)[paper] - med[paper]))
+
+
+def smooth_grain(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """Sensor grain and JPEG noise of a coarse grey scan removed, strokes and marks kept.
+
+    Non-local means averages each pixel with pixels of similar neighbourhoods: the paper's
+    grain goes, a letter's edge and a tone mark (which resemble other letters' edges, not the
+    paper) stay. At 150-200 dpi a tone mark is 2-3 pixels and grain of the same size is what
+    tesseract confuses with it; the strength follows the measured grain. Measured on generated
+    poor scans (docs/ocr.md §1); bilevel pages and finer scans are left as they are.
+    """
+    if dpi >= GRAIN_MAX_DPI:
+        return gray
+    hist = np.bincount(gray[::3, ::3].ravel(), minlength=256)
+    if hist[:8].sum() + hist[248:].sum() >= 0.9 * hist.sum():
+        return gray  # black and white already (fax, bilevel scan): no grain to smooth
+    sigma = grain_sigma(gray)
+    if sigma <= GRAIN_SIGMA_MIN:
+        return gray
+    strength = min(16.0, max(6.0, 1.25 * sigma))
+    return cv2.fastNlMeansDenoising(gray, None, h=strength, templateWindowSize=7,
+                                    searchWindowSize=21)
+
+
 def for_ocr(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
-    """The image tesseract sees: normalised, borders and holes removed, denoised, enlarged to
-    `OCR_MIN_DPI` when scanned coarser. Returns (image, its dpi)."""
-    norm = normalise(gray, dpi)
+    """The image tesseract sees: grain smoothed on coarse scans, normalised, borders and holes
+    removed, denoised, enlarged to `OCR_MIN_DPI` when scanned coarser. Returns (image, dpi)."""
+    norm = normalise(smooth_grain(gray, dpi), dpi)
     norm = remove_margins(norm, dpi)
     norm = remove_streaks(norm, dpi)
     norm = denoise(norm, dpi)

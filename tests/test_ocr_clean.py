@@ -89,3 +89,67 @@ def test_ocr_image_of_a_coarse_scan_is_enlarged() -> None:
     img, dpi = clean.for_ocr(page(0.0), 150)
     assert dpi == pytest.approx(clean.OCR_MIN_DPI)
     assert img.shape[0] == pytest.approx(page(0.0).shape[0] * 2, abs=2)
+
+
+def _grainy(dpi: int = 150, noise: float = 18.0,
+            jpeg_quality: int = 22) -> tuple[np.ndarray, str]:
+    """A coarse grey scan with heavy grain, saved as a poor JPEG (as the cheapest scanners do),
+    and its text."""
+    import io
+
+    from PIL import Image
+
+    spec = replace(BASE, dpi=dpi, degradation=Degradation(
+        blur_sigma=1.2, noise_sigma=noise, paper_tone=0.9, speckle=2e-3, illumination=0.1))
+    rendered = render(spec)
+    buf = io.BytesIO()
+    rendered.pages[0].convert("L").save(buf, format="JPEG", quality=jpeg_quality)
+    return (np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("L")),
+            rendered.text_per_page[0])
+
+
+def test_grain_of_a_coarse_grey_scan_is_smoothed() -> None:
+    grainy, _ = _grainy()
+    assert clean.grain_sigma(grainy) > 2 * clean.GRAIN_SIGMA_MIN
+    smoothed = clean.smooth_grain(grainy, 150)
+    assert clean.grain_sigma(smoothed) < clean.grain_sigma(grainy) / 2
+
+
+def test_clean_fine_and_bilevel_scans_are_not_smoothed() -> None:
+    quiet = np.asarray(render(replace(BASE, dpi=150)).pages[0].convert("L"))
+    assert clean.grain_sigma(quiet) < clean.GRAIN_SIGMA_MIN
+    assert clean.smooth_grain(quiet, 150) is quiet
+    fine, _ = _grainy(dpi=300)
+    assert clean.smooth_grain(fine, 300) is fine  # the 3x3 median's job at this resolution
+    bilevel = np.where(page(0.0, 150, 8.0) > 128, 255, 0).astype(np.uint8)
+    assert clean.smooth_grain(bilevel, 150) is bilevel
+
+
+def test_tesseract_reads_a_grainy_coarse_scan_better_smoothed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The real tesseract on the OCR image with and without the grain smoothed: grain read
+    as letters makes words that are not on the page."""
+    import re
+    import subprocess
+    from collections import Counter
+
+    import cv2
+
+    grainy, text = _grainy()
+    truth = Counter(w.lower() for w in re.findall(r"\w+", text))
+
+    def errors(image: np.ndarray) -> int:
+        path = tmp_path / "ocr.png"
+        cv2.imwrite(str(path), image)
+        out = subprocess.run(["tesseract", str(path), "-", "-l", "vie", "--dpi", "300"],
+                             capture_output=True, text=True, timeout=300, check=True).stdout
+        read = Counter(w.lower() for w in re.findall(r"\w+", out))
+        return sum((truth - read).values()) + sum((read - truth).values())
+
+    smoothed_img, _ = clean.for_ocr(grainy, 150)
+    original = clean.smooth_grain
+    try:
+        clean.smooth_grain = lambda gray, dpi: gray  # type: ignore[assignment]
+        grainy_img, _ = clean.for_ocr(grainy, 150)
+    finally:
+        clean.smooth_grain = original  # type: ignore[assignment]
+    assert errors(smoothed_img) < errors(grainy_img)
