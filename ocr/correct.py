@@ -350,13 +350,16 @@ def _correct_pass(words: list[tuple[str, int]], choices: list[Choices | None]) -
 
 def is_noise(text: str, confidence: int) -> bool:
     """A word tesseract was unsure of that is neither Vietnamese nor a number: specks, streaks
-    and stamp edges read as letters (`TEEET`, `x05PR`). Kept, they are wrong words in the
-    index and the text layer; a real word read this badly is lost either way."""
-    if confidence >= NOISE_CONFIDENCE or any(ch.isdigit() for ch in text):
+    and stamp edges read as letters (`TEEET`, `rð`). Kept, they are wrong words in the index
+    and the text layer; a real word read this badly is lost either way. Like the correction,
+    this leaves alone anything holding a digit or a symbol (`b/c`, `K/F`, `09-HD`) and single
+    letters (an initial, a list's `a)`)."""
+    if confidence >= NOISE_CONFIDENCE:
         return False
-    inv = inventory()
-    tokens = _SYL.findall(unicodedata.normalize("NFC", text).lower())
-    return bool(tokens) and not all(t in inv for t in tokens)
+    m = _CORE.match(unicodedata.normalize("NFC", text))
+    if m is None or len(m.group(2)) < 2:
+        return False
+    return m.group(2).lower() not in inventory()
 
 
 def correct_text(text: str) -> str:

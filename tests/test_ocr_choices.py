@@ -89,11 +89,13 @@ def test_real_tesseract_gives_choices_that_line_up(tmp_path: Path) -> None:
             assert "".join(g[0][0] for g in groups) == text
 
 
-def test_unsure_non_words_are_noise_but_unsure_syllables_and_numbers_are_not() -> None:
+def test_unsure_non_words_are_noise_but_unsure_syllables_numbers_and_symbols_are_not() -> None:
     from ocr.correct import is_noise
 
-    assert is_noise("TEEET", 20) and is_noise("x-PR.", 35)
+    assert is_noise("TEEET", 20) and is_noise("(rð.", 35)
     assert not is_noise("TEEET", 85)  # tesseract was sure: an abbreviation, a name
     assert not is_noise("hằng", 10)  # a syllable: maybe a real word, read badly
-    assert not is_noise("x05PR", 10) and not is_noise("09-HD/BXDĐ", 5)  # digits: kept
+    assert not is_noise("x05PR", 10) and not is_noise("09-HD/BXDĐ", 5)  # digits
+    assert not is_noise("b/c),", 10) and not is_noise("K/F", 10)  # symbols
+    assert not is_noise("T.", 10)  # a single letter: an initial
     assert not is_noise("—", 5)  # no letters at all: nothing to drop
