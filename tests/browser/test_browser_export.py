@@ -65,7 +65,9 @@ def test_officer_exports_and_the_download_verifies(open_page: OpenPage, live_ser
     assert_fits(page)
     screenshot(page, "export")
     with page.expect_download(timeout=180_000) as info:
-        page.click("#export-button")
+        # an impatient double click: one export, one numbered copy
+        page.dblclick("#export-button")
+        assert page.locator("#export-button").is_disabled()
     download = info.value
     assert download.failure() is None
     assert re.fullmatch(r"xuat-mat-\d{8}-\d{4}\.age", download.suggested_filename)
@@ -79,3 +81,5 @@ def test_officer_exports_and_the_download_verifies(open_page: OpenPage, live_ser
     assert result.returncode == 0 and report["ok"], report
     assert report["documents"] == [doc] and report["level"] == "mat"
     assert page.url == base + "/export"  # the page stays; the bundle is a download
+    events = (live_server.home.home / "log" / "events.jsonl").read_text(encoding="utf-8")
+    assert events.count('"type":"export"') == 1

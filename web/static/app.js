@@ -4,6 +4,26 @@
 (function () {
   "use strict";
 
+  // Forms whose action must not run twice from one click (an export numbers its copies): the
+  // first submit disables the buttons for a while. The page stays when the answer is a
+  // download, so they come back for a deliberate second export.
+  document.querySelectorAll("form[data-once]").forEach(function (once) {
+    once.addEventListener("submit", function () {
+      var buttons = once.querySelectorAll("button[type=submit]");
+      // after this event: the browser has already taken the form, button included
+      setTimeout(function () {
+        buttons.forEach(function (b) { b.disabled = true; });
+      }, 0);
+      setTimeout(function () {
+        buttons.forEach(function (b) { b.disabled = false; });
+      }, 8000);
+    });
+  });
+}());
+
+(function () {
+  "use strict";
+
   document.documentElement.classList.add("js");
   var form = document.getElementById("upload-form");
   if (!form || !window.FormData || !window.XMLHttpRequest || !window.fetch) {
