@@ -158,11 +158,14 @@ def quarantine_file(job: Job, areas: WorkAreas, code: str, reason: str) -> Path:
         fsync_dir(q_dir)
         fsync_dir(source.parent)
     # the claim's note is in the job row and the reason: no husk left in the processing area
+    # (never a recursive delete: a retry may be putting the original back at this moment)
     job_dir = areas.processing / job.job_id
-    if job_dir.is_dir() and not (job_dir / ORIGINAL).exists():
-        shutil.rmtree(job_dir)
+    try:
+        (job_dir / SOURCE_INFO).unlink(missing_ok=True)
+        job_dir.rmdir()
         fsync_dir(areas.processing)
-    return target
+    except OSError:
+        pass  # not empty or gone: the quarantine itself is done either way
 
 
 def release(job: Job, areas: WorkAreas) -> None:

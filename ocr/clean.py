@@ -24,6 +24,7 @@ INK_LEVEL = 160  # after background normalisation: darker than this is ink
 # before anything else, and the dpi from which it is not (the 3x3 median is enough there).
 GRAIN_SIGMA_MIN = 3.5
 GRAIN_MAX_DPI = 250
+GRAIN_MAX_PIXELS = 8_000_000  # an A4 page at 250 dpi is 6 MP; beyond, the cost is not bounded
 
 
 @dataclass(frozen=True)
@@ -263,7 +264,7 @@ def smooth_grain(gray: np.ndarray, dpi: float) -> np.ndarray:
     tesseract confuses with it; the strength follows the measured grain. Measured on generated
     poor scans (docs/ocr.md §1); bilevel pages and finer scans are left as they are.
     """
-    if dpi >= GRAIN_MAX_DPI:
+    if dpi >= GRAIN_MAX_DPI or gray.size > GRAIN_MAX_PIXELS:
         return gray
     hist = np.bincount(gray[::3, ::3].ravel(), minlength=256)
     if hist[:8].sum() + hist[248:].sum() >= 0.9 * hist.sum():

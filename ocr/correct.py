@@ -350,15 +350,15 @@ def _correct_pass(words: list[tuple[str, int]], choices: list[Choices | None]) -
 
 def is_noise(text: str, confidence: int) -> bool:
     """A word tesseract was unsure of that is neither Vietnamese nor a number: specks, streaks
-    and stamp edges read as letters (`TEEET`, `rð`). Kept, they are wrong words in the index
+    and stamp edges read as letters (`Teeet`, `rð`). Kept, they are wrong words in the index
     and the text layer; a real word read this badly is lost either way. Like the correction,
-    this leaves alone anything holding a digit or a symbol (`b/c`, `K/F`, `09-HD`) and single
-    letters (an initial, a list's `a)`)."""
+    this leaves alone anything holding a digit or a symbol (`b/c`, `K/F`, `09-HD`), single
+    letters (an initial, a list's `a)`) and words in capitals (UBND, HĐND)."""
     if confidence >= NOISE_CONFIDENCE:
         return False
     m = _CORE.match(unicodedata.normalize("NFC", text))
-    if m is None or len(m.group(2)) < 2:
-        return False
+    if m is None or len(m.group(2)) < 2 or m.group(2).isupper():
+        return False  # a symbol, an initial, or capitals (UBND, COVID: an abbreviation)
     return m.group(2).lower() not in inventory()
 
 

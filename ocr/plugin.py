@@ -14,6 +14,7 @@ import html
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def filter_ocr_image(page, image):  # type: ignore[no-untyped-def]
 # group per character position of the LSTM's best path: the characters it considered there,
 # each with a confidence (0-100), the one it chose first.
 _CHOICE = re.compile(r"<span class=['\"]ocrx_cinfo['\"] id=['\"]choice_[^'\"]*['\"] "
-                     r"title=['\"]x_confs ([\d.]+)['\"]>([^<]*)</span>")
+                     r"title=['\"]x_confs ([-+\d.eE]+)['\"]>([^<]*)</span>")
 _CHOICE_GROUP = re.compile(
     r"\s*<span class=['\"]ocrx_cinfo['\"] id=['\"]lstm_choices_[^'\"]*['\"]>"
     r"((?:\s*<span class=['\"]ocrx_cinfo['\"] id=['\"]choice_[^>]*>[^<]*</span>)*)\s*</span>")
@@ -88,6 +89,9 @@ def split_choices(hocr: str) -> tuple[str, list[Choices | None]]:
 
     def sub(m: re.Match[str]) -> str:
         text = html.unescape(m.group(2)).strip()
+        if unicodedata.normalize("NFC", text) != text:
+            found[m.start()] = None  # letters and marks apart: positions would not line up
+            return m.group(1) + m.group(2).rstrip()
         groups = [[(html.unescape(c), float(p)) for p, c in _CHOICE.findall(g.group(1))]
                   for g in _CHOICE_GROUP.finditer(m.group(3))]
         found[m.start()] = next(
@@ -96,8 +100,11 @@ def split_choices(hocr: str) -> tuple[str, list[Choices | None]]:
         return m.group(1) + m.group(2).rstrip()
 
     clean = _WORD_WITH_CHOICES.sub(sub, hocr)
+    # groups in a word the pattern did not take (bold or italic tags around its text) go too:
+    # left in, they would become letters of the text layer
+    clean = _CHOICE_GROUP.sub("", clean)
     if not found:
-        return hocr, []
+        return clean, []
     # one entry per word in document order, None for a word that carried no choices
     starts = [m.start() for m in _WORD_SPAN.finditer(hocr)]
     return clean, [found.get(s) for s in starts]

@@ -47,6 +47,15 @@ def test_choices_leave_the_hocr_and_line_up_with_each_word() -> None:
     assert choices[2] is None and choices[3] is None
 
 
+def test_choices_the_pattern_cannot_line_up_still_leave_the_hocr() -> None:
+    groups = [[("B", 90.0)], [("a", 90.0)]]
+    bold = _word(1, "Ba", groups).replace(">Ba", "><strong>Ba</strong>", 1)
+    apart = _word(2, "a\u0301", [[("a", 90.0)], [("\u0301", 80.0)]])  # letter and mark apart
+    clean, choices = split_choices(bold + " " + apart)
+    assert "ocrx_cinfo" not in clean and "choice" not in clean
+    assert choices == [None, None]
+
+
 def test_hocr_without_choices_is_returned_unchanged() -> None:
     hocr = ("<span class='ocrx_word' id='word_1_1' title='bbox 0 0 10 10; x_wconf 90'>"
             "hằng</span>")
@@ -92,8 +101,9 @@ def test_real_tesseract_gives_choices_that_line_up(tmp_path: Path) -> None:
 def test_unsure_non_words_are_noise_but_unsure_syllables_numbers_and_symbols_are_not() -> None:
     from ocr.correct import is_noise
 
-    assert is_noise("TEEET", 20) and is_noise("(rð.", 35)
-    assert not is_noise("TEEET", 85)  # tesseract was sure: an abbreviation, a name
+    assert is_noise("Teeet", 20) and is_noise("(rð.", 35)
+    assert not is_noise("Teeet", 85)  # tesseract was sure: a name, a foreign word
+    assert not is_noise("UBND", 20) and not is_noise("BXDĐ.", 20)  # capitals: abbreviations
     assert not is_noise("hằng", 10)  # a syllable: maybe a real word, read badly
     assert not is_noise("x05PR", 10) and not is_noise("09-HD/BXDĐ", 5)  # digits
     assert not is_noise("b/c),", 10) and not is_noise("K/F", 10)  # symbols

@@ -7,15 +7,16 @@
   // Forms whose action must not run twice from one click (an export numbers its copies): the
   // first submit disables the buttons for a while. The page stays when the answer is a
   // download, so they come back for a deliberate second export.
-  document.querySelectorAll("form[data-once]").forEach(function (once) {
+  var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
+  each(document.querySelectorAll("form[data-once]"), function (once) {
     once.addEventListener("submit", function () {
       var buttons = once.querySelectorAll("button[type=submit]");
       // after this event: the browser has already taken the form, button included
       setTimeout(function () {
-        buttons.forEach(function (b) { b.disabled = true; });
+        each(buttons, function (b) { b.disabled = true; });
       }, 0);
       setTimeout(function () {
-        buttons.forEach(function (b) { b.disabled = false; });
+        each(buttons, function (b) { b.disabled = false; });
       }, 8000);
     });
   });
