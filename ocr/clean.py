@@ -23,8 +23,8 @@ INK_LEVEL = 160  # after background normalisation: darker than this is ink
 # Grain on the paper (grey levels, standard deviation) above which a coarse scan is denoised
 # before anything else, and the dpi from which it is not (the 3x3 median is enough there).
 GRAIN_SIGMA_MIN = 3.5
-GRAIN_MAX_DPI = 250
-GRAIN_MAX_PIXELS = 8_000_000  # an A4 page at 250 dpi is 6 MP; beyond, the cost is not bounded
+GRAIN_MAX_DPI = 200
+GRAIN_MAX_PIXELS = 8_000_000  # an A4 page at 200 dpi is 3.9 MP; beyond, the cost is unbounded
 
 
 @dataclass(frozen=True)
@@ -260,9 +260,11 @@ def smooth_grain(gray: np.ndarray, dpi: float) -> np.ndarray:
 
     Non-local means averages each pixel with pixels of similar neighbourhoods: the paper's
     grain goes, a letter's edge and a tone mark (which resemble other letters' edges, not the
-    paper) stay. At 150-200 dpi a tone mark is 2-3 pixels and grain of the same size is what
+    paper) stay. Below 200 dpi a tone mark is 2-3 pixels and grain of the same size is what
     tesseract confuses with it; the strength follows the measured grain. Measured on generated
-    poor scans (docs/ocr.md §1); bilevel pages and finer scans are left as they are.
+    150 dpi poor scans (docs/ocr.md §1). From 200 dpi the 3x3 median does better (a streaky,
+    grainy 200 dpi page read worse smoothed: tests/test_ocr_pages.py); bilevel pages are left
+    as they are.
     """
     if dpi >= GRAIN_MAX_DPI or gray.size > GRAIN_MAX_PIXELS:
         return gray

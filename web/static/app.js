@@ -9,13 +9,17 @@
   // download, so they come back for a deliberate second export.
   var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
   each(document.querySelectorAll("form[data-once]"), function (once) {
-    once.addEventListener("submit", function () {
-      var buttons = once.querySelectorAll("button[type=submit]");
-      // after this event: the browser has already taken the form, button included
+    var buttons = once.querySelectorAll("button[type=submit]");
+    once.addEventListener("submit", function (e) {
+      if (once.getAttribute("data-sent")) {
+        e.preventDefault();  // the second click of a double click
+        return;
+      }
+      once.setAttribute("data-sent", "1");
+      // disabled now: the browser has already chosen to send the form, button included
+      each(buttons, function (b) { b.disabled = true; });
       setTimeout(function () {
-        each(buttons, function (b) { b.disabled = true; });
-      }, 0);
-      setTimeout(function () {
+        once.removeAttribute("data-sent");
         each(buttons, function (b) { b.disabled = false; });
       }, 8000);
     });
