@@ -66,6 +66,15 @@ CHOICE_FLOOR = 10.0
 CHOICE_MARGIN = 2.5
 # A word under this tesseract confidence that is no syllable and holds no digit is dropped.
 NOISE_CONFIDENCE = 40
+# A lost space between two syllables (`bíthư` for "bí thư").
+GLUE_NATS = 2.0
+# A letter standing alone is noise under these confidences: a consonant (`n`, `k`: no word, and an
+# initial or a list's letter carries its full stop or bracket), a letter Vietnamese never writes.
+LONE_LETTER_CONFIDENCE = 60
+LONE_FOREIGN_CONFIDENCE = 95
+_VI_ALPHABET = set("aăâbcdđeêghiklmnoôơpqrstuưvxy") | {
+    unicodedata.normalize("NFC", v + t) for v in "aăâeêioôơuưy"
+    for t in ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")}
 
 
 @dataclass(frozen=True)
@@ -181,7 +190,22 @@ def _mark_changes(read: str, meant: str) -> int:
     changes += sum((Counter(marks_r) - Counter(marks_m)).values())
     changes += sum((Counter(marks_m) - Counter(marks_r)).values())
     changes += int(("đ" in read) != ("đ" in meant))
+    if changes == 2 and {_BREVE_A, _HOOK_A} == {_a_mark(read), _a_mark(meant)}:
+        changes = 1  # a small hook above an `a` is read as a breve, and back: one confusion
     return changes
+
+
+_BREVE_A, _HOOK_A = "a\u0306", "a\u0309"
+
+
+def _a_mark(syl: str) -> str | None:
+    """The `a` with a breve and no tone (`ă`), or with a hook above and no breve (`ả`)."""
+    nfd = unicodedata.normalize("NFD", syl)
+    for found in (_BREVE_A, _HOOK_A):
+        at = nfd.find(found)
+        if at >= 0 and not any(unicodedata.combining(c) for c in nfd[at + 2:at + 3]):
+            return found
+    return None
 
 
 @lru_cache(maxsize=4096)
@@ -301,10 +325,6 @@ def _correct_pass(words: list[tuple[str, int]], choices: list[Choices | None]) -
                     c = min(c, alt)
                 priced.append((s, c))
             cands = [(s, c) for s, c in priced if c < math.inf]
-        if not cands:
-            prev = core if valid else START
-            continue
-
         # The right neighbour as it may really be: itself, or any of its other marked forms
         # (at their cost), so two misread neighbours (`chuyến đối` for "chuyển đổi") or a run
         # that lost every mark are restored together.
@@ -319,18 +339,30 @@ def _correct_pass(words: list[tuple[str, int]], choices: list[Choices | None]) -
         def score(syl: str, channel: float) -> float:
             return lm.logp(syl, prev) - channel + look(syl)
 
+        glued = None if valid else _split_glued(core, prev, look)
+        if glued is not None and (not cands or glued[0] > max(score(s, c) for s, c in cands)):
+            _, cut = glued
+            out[i] = (head + _case_like(raw[:cut], core[:cut]) + " "
+                      + _case_like(raw[cut:], core[cut:]) + tail)
+            prev = core[cut:]
+            continue
+        if not cands:
+            prev = core if valid else START
+            continue
+
         scored = sorted(((score(s, c), s, c) for s, c in cands), reverse=True)
         best_score, best, channel = scored[0]
         choice = core
         if valid:
             # A real syllable is re-marked only on clear evidence: one mark changed, the new
-            # form attested next to its neighbours in the model's text, the reading not.
+            # form attested next to its neighbours in the model's text, and a clear gain. The
+            # reading being attested too (`các chỉ` beside "các chi bộ", `thương` at a line's
+            # start) is no reason to keep it: the gain weighs both (docs/ocr.md §3).
             here = score(core, 0.0)
             supported = lm.seen(prev, best) or any(lm.seen(best, v) for v, _ in ahead)
-            own = lm.seen(prev, core) or (nxt is not None and lm.seen(core, nxt))
             # a reading with no mark at all is the typical loss (a line read as plain ASCII)
             allowed = 2 if fold(core) == core else 1
-            if (best != core and supported and not own
+            if (best != core and supported
                     and _mark_changes(core, best) <= allowed
                     and best_score - here > VALID_MARGIN):
                 choice = best
@@ -348,18 +380,45 @@ def _correct_pass(words: list[tuple[str, int]], choices: list[Choices | None]) -
     return out
 
 
+def _split_glued(core: str, prev: str, look) -> tuple[float, int] | None:  # type: ignore[no-untyped-def]
+    """(score, cut) for a reading that is two syllables run together (`bíthư`, `hoạttạm`: the
+    space between them lost in a tight or letter-spaced line), when the pair is attested in the
+    model's text; None otherwise. Scored like a candidate, the lost space costing GLUE_NATS."""
+    lm = model()
+    inv = inventory()
+    best: tuple[float, int] | None = None
+    for cut in range(1, len(core)):
+        left, right = core[:cut], core[cut:]
+        if left in inv and right in inv and lm.seen(left, right):
+            total = lm.logp(left, prev) + lm.logp(right, left) - GLUE_NATS + look(right)
+            if best is None or total > best[0]:
+                best = (total, cut)
+    return best
+
+
 def is_noise(text: str, confidence: int) -> bool:
     """A word tesseract was unsure of that is neither Vietnamese nor a number: specks, streaks
-    and stamp edges read as letters (`Teeet`, `rð`). Kept, they are wrong words in the index
-    and the text layer; a real word read this badly is lost either way. Like the correction,
-    this leaves alone anything holding a digit or a symbol (`b/c`, `K/F`, `09-HD`), single
-    letters (an initial, a list's `a)`) and words in capitals (UBND, HĐND)."""
-    if confidence >= NOISE_CONFIDENCE:
-        return False
+    and stamp edges read as letters (`Teeet`, `rð`, a lone `n` or `z`). Kept, they are wrong
+    words in the index and the text layer; a real word read this badly is lost either way.
+    Like the correction, this leaves alone anything holding a digit or a symbol (`b/c`, `K/F`,
+    `09-HD`), words in capitals (UBND, HĐND), and a letter with punctuation beside it (the
+    `a)` of a list, the initial `V.`)."""
     m = _CORE.match(unicodedata.normalize("NFC", text))
-    if m is None or len(m.group(2)) < 2 or m.group(2).isupper():
-        return False  # a symbol, an initial, or capitals (UBND, COVID: an abbreviation)
-    return m.group(2).lower() not in inventory()
+    if m is None:
+        return False  # a number or a symbol
+    head, core, tail = m.groups()
+    if len(core) == 1:
+        if head or tail:
+            return False
+        letter = core.lower()
+        if letter not in _VI_ALPHABET:  # z, f, w, j, š, ƒ: no Vietnamese word is one of them
+            return confidence < LONE_FOREIGN_CONFIDENCE
+        if letter not in inventory():  # a consonant alone: n, x, k, t
+            return confidence < LONE_LETTER_CONFIDENCE
+        return confidence < NOISE_CONFIDENCE  # a vowel is a word (ở, ý), seldom read at 30
+    if confidence >= NOISE_CONFIDENCE or core.isupper():
+        return False  # sure enough, or capitals (UBND, COVID: an abbreviation)
+    return core.lower() not in inventory()
 
 
 def correct_text(text: str) -> str:
@@ -370,3 +429,8 @@ def correct_text(text: str) -> str:
     for i, w in zip(idx, new, strict=True):
         parts[i] = w
     return "".join(parts)
+
+
+
+
+

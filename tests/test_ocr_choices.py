@@ -107,5 +107,16 @@ def test_unsure_non_words_are_noise_but_unsure_syllables_numbers_and_symbols_are
     assert not is_noise("hằng", 10)  # a syllable: maybe a real word, read badly
     assert not is_noise("x05PR", 10) and not is_noise("09-HD/BXDĐ", 5)  # digits
     assert not is_noise("b/c),", 10) and not is_noise("K/F", 10)  # symbols
-    assert not is_noise("T.", 10)  # a single letter: an initial
+    assert not is_noise("T.", 10) and not is_noise("a)", 10)  # an initial, a list's letter
+
+
+def test_a_letter_standing_alone_is_noise_unless_tesseract_was_sure() -> None:
+    from ocr.correct import is_noise
+
+    assert is_noise("n", 0) and is_noise("k", 43)  # a consonant alone is no word
+    assert not is_noise("k", 75)
+    assert is_noise("z", 82) and is_noise("ƒ", 90)  # letters Vietnamese never writes
+    assert not is_noise("Z", 99)
+    assert not is_noise("ở", 50) and not is_noise("y", 81)  # vowels are words (ở, y tế)
+    assert is_noise("ý", 30)
     assert not is_noise("—", 5)  # no letters at all: nothing to drop

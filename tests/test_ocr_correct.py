@@ -34,6 +34,11 @@ def test_stop_codas_take_only_two_tones() -> None:
     ("phối hợp cubng với các cơ quan", "phối hợp cùng với các cơ quan"),
     ("DANG UY PHUONG", "ĐẢNG ỦY PHƯỜNG"),
     ("tbực hiên nhiệm vu qnản lý", "thực hiện nhiệm vụ quản lý"),
+    # two syllables run together (a letter-spaced signature block loses its space)
+    ("T/M BAN THƯỜNG VỤ BÍTHƯ", "T/M BAN THƯỜNG VỤ BÍ THƯ"),
+    ("Bíthư chi bộ", "Bí thư chi bộ"),
+    # a real syllable in the wrong place, though `các chỉ` is good Vietnamese elsewhere
+    ("các chỉ bộ trực thuộc", "các chi bộ trực thuộc"),
 ])
 def test_seed_failures_are_corrected(read: str, meant: str) -> None:
     assert correct_text(read) == meant
@@ -47,6 +52,8 @@ def test_seed_failures_are_corrected(read: str, meant: str) -> None:
     "đồng chí Trần Minh Quang, Lương Thị Hoa",
     "điện thoại 024.3872.5566, 17 giờ 00",
     "Ủy ban nhân dân phường Phúc Lợi thông báo lịch tiếp công dân",
+    "thăng hạng, căn cứ, sản xuất, Bằng khen, ông Đặng Văn Nam",
+    "nguyện vọng, thanh tra, trường học, khuyến khích",  # never split: they are syllables
 ])
 def test_numbers_symbols_names_and_good_text_are_left_alone(text: str) -> None:
     assert correct_text(text) == text
@@ -55,3 +62,12 @@ def test_numbers_symbols_names_and_good_text_are_left_alone(text: str) -> None:
 def test_one_output_per_word_and_punctuation_kept() -> None:
     words = [("hieu", 40), ("lye,", 35), ("(cubng)", 50), ("2025", 90)]
     assert correct_words(words) == ["hiệu", "lực,", "(cùng)", "2025"]
+
+
+def test_a_breve_read_for_a_hook_is_one_confusion_not_two() -> None:
+    from ocr.correct import _mark_changes
+
+    assert _mark_changes("đăng", "đảng") == 1 and _mark_changes("săn", "sản") == 1
+    assert _mark_changes("đảng", "đăng") == 1
+    assert _mark_changes("tăng", "tầng") == 3  # breve to circumflex and a tone: not that confusion
+    assert _mark_changes("đằng", "đảng") == 2
