@@ -328,7 +328,7 @@ def replay(corpus: Path, cache: Path, only: list[str]) -> int:
 
     For tuning the correction on the development set (`--corpus samples`) in seconds instead of
     an OCR run; word errors as bags, so the text's line order does not matter."""
-    from ocr.correct import correct_words, is_noise
+    from ocr.correct import correct_words, is_noise, number_headings
 
     manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
     totals: Counter[str] = Counter()
@@ -349,6 +349,8 @@ def replay(corpus: Path, cache: Path, only: list[str]) -> int:
             raw = [(w, c) for w, c in page["words"]]
             new = ["" if is_noise(w, c) else w
                    for w, (_, c) in zip(correct_words(raw, page.get("choices")), raw, strict=True)]
+            if page.get("line_starts"):  # runs before the heading numbers were kept have none
+                new = number_headings(new, page["line_starts"])
             for key, hyp in (("raw", raw and " ".join(w for w, _ in raw)), ("new", " ".join(new))):
                 e, n = bag_errors(nfc(ref), hyp or "")
                 row[f"{key}_err"] += e

@@ -125,6 +125,20 @@ def hocr_replace_words(hocr: str, new_texts: list[str]) -> str:
     return _WORD_SPAN.sub(sub, hocr)
 
 
+def hocr_line_starts(hocr: str) -> list[bool]:
+    """For each word (as `hocr_words` lists them), whether it opens its line."""
+    tokens = sorted([(m.start(), True) for m in _LINE_TAG.finditer(hocr)]
+                    + [(m.start(), False) for m in _WORD_SPAN.finditer(hocr)])
+    starts, fresh = [], True
+    for _, is_line in tokens:
+        if is_line:
+            fresh = True
+        else:
+            starts.append(fresh)
+            fresh = False
+    return starts
+
+
 _BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
 _PAGE = re.compile(r"<div class=['\"]ocr_page['\"][^>]*?bbox (\d+) (\d+) (\d+) (\d+)")
 _LINE_TAG = re.compile(
@@ -276,11 +290,12 @@ class SohoaTesseract(TesseractOcrEngine):
         corrected = [w for w, _ in words]
         changed = 0
         if words and os.environ.get("SOHOA_OCR_CORRECT", "1") == "1":
-            from ocr.correct import correct_words, is_noise
+            from ocr.correct import correct_words, is_noise, number_headings
 
             corrected = ["" if is_noise(new, conf) else new
                          for new, (_, conf) in zip(correct_words(words, choices), words,
                                                    strict=True)]
+            corrected = number_headings(corrected, hocr_line_starts(hocr))
             changed = sum(a != b for a, b in zip(corrected, (w for w, _ in words), strict=True))
             if changed:
                 hocr = hocr_replace_words(hocr, corrected)
@@ -300,7 +315,8 @@ class SohoaTesseract(TesseractOcrEngine):
                 # benchmarks only: the words before and after correction, left in the job's
                 # RAM work directory (removed with it) for bench/ocr_quality.py to compare
                 (workdir / "pages" / f"words-{number:04d}.json").write_text(json.dumps(
-                    {"words": words, "corrected": corrected, "choices": choices},
+                    {"words": words, "corrected": corrected, "choices": choices,
+                     "line_starts": hocr_line_starts(hocr)},
                     ensure_ascii=False),
                     encoding="utf-8")
 

@@ -120,3 +120,16 @@ def test_a_letter_standing_alone_is_noise_unless_tesseract_was_sure() -> None:
     assert not is_noise("ở", 50) and not is_noise("y", 81)  # vowels are words (ở, y tế)
     assert is_noise("ý", 30)
     assert not is_noise("—", 5)  # no letters at all: nothing to drop
+
+
+def test_line_starts_mark_the_first_word_of_each_line() -> None:
+    from ocr.plugin import hocr_line_starts
+
+    def word(text: str) -> str:
+        return f"<span class='ocrx_word' id='w' title='bbox 1 1 2 2; x_wconf 90'>{text}</span>"
+
+    hocr = ("<span class='ocr_line' id='l1' title='bbox 0 0 9 9'>" + word("III.") + word("TỔ")
+            + "</span><span class='ocr_header' id='l2' title='bbox 0 10 9 19'>" + word("IV.")
+            + "</span>")
+    assert [w for w, _ in hocr_words(hocr)] == ["III.", "TỔ", "IV."]
+    assert hocr_line_starts(hocr) == [True, False, True]

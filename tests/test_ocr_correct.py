@@ -71,3 +71,29 @@ def test_a_breve_read_for_a_hook_is_one_confusion_not_two() -> None:
     assert _mark_changes("đảng", "đăng") == 1
     assert _mark_changes("tăng", "tầng") == 3  # breve to circumflex and a tone: not that confusion
     assert _mark_changes("đằng", "đảng") == 2
+
+
+@pytest.mark.parametrize("read, meant", [
+    (["I.", "II.", "II.", "IV."], ["I.", "II.", "III.", "IV."]),
+    (["II.", "II."], ["II.", "III."]),  # the page starts at section II
+    (["II.", "IV."], ["III.", "IV."]),  # sections I and II on the page before
+    (["I.", "II."], ["I.", "II."]),
+    (["III.", "II."], ["III.", "II."]),  # out of order already: left as read
+    (["II.", "II.", "IV.", "V."], ["II.", "III.", "IV.", "V."]),
+])
+def test_section_three_read_as_two_is_restored_from_the_sequence(read: list[str],
+                                                                  meant: list[str]) -> None:
+    from ocr.correct import number_headings
+
+    words, starts = [], []
+    for numeral in read:
+        words += [numeral, "TỔ", "CHỨC"]
+        starts += [True, False, False]
+    assert number_headings(words, starts)[::3] == meant
+
+
+def test_only_a_line_opening_numeral_is_a_section_number() -> None:
+    from ocr.correct import number_headings
+
+    words = ["II.", "NHIỆM", "VỤ", "mục", "II.", "nêu", "trên"]
+    assert number_headings(words, [True, False, False, True, False, False, False]) == words

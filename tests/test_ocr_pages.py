@@ -111,3 +111,21 @@ def test_low_confidence_pages_are_the_ones_flagged_for_review() -> None:
              PageText(3, "", 10.0, True, blank=True), PageText(4, "c", None, False))
     result = OcrResult(Path("x.pdf"), pages, (), 1.0, "test")
     assert result.low_confidence_pages(60.0) == (2,)
+
+
+def test_section_three_is_not_read_as_section_two(tmp_path: Path) -> None:
+    """Tesseract's `vie` reads a bold `III.` as `II.`; the section sequence restores it, in
+    the text we index and in the archival PDF's text layer alike."""
+    body = tuple(p for n, title in enumerate(("MỤC ĐÍCH, YÊU CẦU", "NHIỆM VỤ, GIẢI PHÁP",
+                                              "TỔ CHỨC THỰC HIỆN", "KIẾN NGHỊ"))
+                 for p in (Para(f"{('I', 'II', 'III', 'IV')[n]}. {title}", kind="heading"),
+                           Para("Các chi bộ trực thuộc tổ chức quán triệt, thực hiện "
+                                "nghiêm túc.")))
+    spec = replace(SPEC, body=body, dpi=300, degradation=Degradation(noise_sigma=2.0))
+    pdf = tmp_path / "headings.pdf"
+    save_pdf(list(render(spec).pages), pdf, 300)
+    result = _recognise(pdf, tmp_path)
+    for text in (result.pages[0].text, _layer(result.archival_pdf, 1)):
+        heads = [ln.split()[0] for ln in text.splitlines()
+                 if ln.strip().startswith(("I", "V")) and "." in ln.split()[0]]
+        assert heads == ["I.", "II.", "III.", "IV."], text
