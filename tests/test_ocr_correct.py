@@ -60,8 +60,9 @@ def test_numbers_symbols_names_and_good_text_are_left_alone(text: str) -> None:
 
 
 def test_one_output_per_word_and_punctuation_kept() -> None:
-    words = [("hieu", 40), ("lye,", 35), ("(cubng)", 50), ("2025", 90)]
-    assert correct_words(words) == ["hiệu", "lực,", "(cùng)", "2025"]
+    # (`hieu lye` alone is as much "điều lệ" as "hiệu lực": `có` before it decides)
+    words = [("có", 90), ("hieu", 40), ("lye,", 35), ("(cubng)", 50), ("2025", 90)]
+    assert correct_words(words) == ["có", "hiệu", "lực,", "(cùng)", "2025"]
 
 
 def test_a_breve_read_for_a_hook_is_one_confusion_not_two() -> None:
