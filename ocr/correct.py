@@ -72,6 +72,7 @@ GLUE_NATS = 2.0
 # initial or a list's letter carries its full stop or bracket), a letter Vietnamese never writes.
 LONE_LETTER_CONFIDENCE = 60
 LONE_FOREIGN_CONFIDENCE = 95
+_TEXT_PUNCTUATION = set(".,;:!?()[]\"'“”‘’-–—/*%…")
 _VI_ALPHABET = set("aăâbcdđeêghiklmnoôơpqrstuưvxy") | {
     unicodedata.normalize("NFC", v + t) for v in "aăâeêioôơuưy"
     for t in ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")}
@@ -402,10 +403,17 @@ def is_noise(text: str, confidence: int) -> bool:
     words in the index and the text layer; a real word read this badly is lost either way.
     Like the correction, this leaves alone anything holding a digit or a symbol (`b/c`, `K/F`,
     `09-HD`), words in capitals (UBND, HĐND), and a letter with punctuation beside it (the
-    `a)` of a list, the initial `V.`)."""
-    m = _CORE.match(unicodedata.normalize("NFC", text))
+    `a)` of a list, the initial `V.`). Punctuation standing alone is kept when it is the
+    punctuation of text (a list's dash, a separator, the issuer's star) and dropped when it is
+    a sign no administrative text uses (`¬`, `„`, `|`, `~`), whatever tesseract's confidence."""
+    text = unicodedata.normalize("NFC", text)
+    if not any(ch.isalnum() for ch in text):
+        # punctuation alone: a list's dash, a separator, a bracket are text; a `¬`, `„`, `|`,
+        # `~` or `\\` is a speck or a stamp's edge (administrative text has no such sign)
+        return any(ch not in _TEXT_PUNCTUATION for ch in text.strip())
+    m = _CORE.match(text)
     if m is None:
-        return False  # a number or a symbol
+        return False  # a number, a document symbol
     head, core, tail = m.groups()
     if len(core) == 1:
         if head or tail:

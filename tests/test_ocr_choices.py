@@ -119,7 +119,10 @@ def test_a_letter_standing_alone_is_noise_unless_tesseract_was_sure() -> None:
     assert not is_noise("Z", 99)
     assert not is_noise("ở", 50) and not is_noise("y", 81)  # vowels are words (ở, y tế)
     assert is_noise("ý", 30)
-    assert not is_noise("—", 5)  # no letters at all: nothing to drop
+    assert not is_noise("—", 5) and not is_noise("-", 5)  # the punctuation of text
+    assert not is_noise("*", 20) and not is_noise("-----", 50) and not is_noise("(*)", 9)
+    assert is_noise("¬", 90) and is_noise("„", 70) and is_noise("|", 54)  # specks, streaks
+    assert is_noise("_—_———>~", 25) and is_noise("\\", 96)
 
 
 def test_line_starts_mark_the_first_word_of_each_line() -> None:
