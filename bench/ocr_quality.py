@@ -350,7 +350,7 @@ def replay(corpus: Path, cache: Path, only: list[str]) -> int:
             new = ["" if is_noise(w, c) else w
                    for w, (_, c) in zip(correct_words(raw, page.get("choices")), raw, strict=True)]
             if page.get("line_starts"):  # runs before the heading numbers were kept have none
-                new = number_headings(new, page["line_starts"])
+                new = number_headings(new, page["line_starts"], page.get("aspects"))
             for key, hyp in (("raw", raw and " ".join(w for w, _ in raw)), ("new", " ".join(new))):
                 e, n = bag_errors(nfc(ref), hyp or "")
                 row[f"{key}_err"] += e

@@ -139,6 +139,19 @@ def hocr_line_starts(hocr: str) -> list[bool]:
     return starts
 
 
+def hocr_aspects(hocr: str) -> list[float]:
+    """For each word, the width of its box over its height (0 when it has no box)."""
+    out = []
+    for m in _WORD_SPAN.finditer(hocr):
+        box = _BBOX.search(m.group(1))
+        if box is None:
+            out.append(0.0)
+            continue
+        x0, y0, x1, y1 = (int(v) for v in box.groups())
+        out.append((x1 - x0) / max(1, y1 - y0))
+    return out
+
+
 _BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
 _PAGE = re.compile(r"<div class=['\"]ocr_page['\"][^>]*?bbox (\d+) (\d+) (\d+) (\d+)")
 _LINE_TAG = re.compile(
@@ -295,7 +308,8 @@ class SohoaTesseract(TesseractOcrEngine):
             corrected = ["" if is_noise(new, conf) else new
                          for new, (_, conf) in zip(correct_words(words, choices), words,
                                                    strict=True)]
-            corrected = number_headings(corrected, hocr_line_starts(hocr))
+            corrected = number_headings(corrected, hocr_line_starts(hocr),
+                                        hocr_aspects(hocr))
             changed = sum(a != b for a, b in zip(corrected, (w for w, _ in words), strict=True))
             if changed:
                 hocr = hocr_replace_words(hocr, corrected)
@@ -316,7 +330,7 @@ class SohoaTesseract(TesseractOcrEngine):
                 # RAM work directory (removed with it) for bench/ocr_quality.py to compare
                 (workdir / "pages" / f"words-{number:04d}.json").write_text(json.dumps(
                     {"words": words, "corrected": corrected, "choices": choices,
-                     "line_starts": hocr_line_starts(hocr)},
+                     "line_starts": hocr_line_starts(hocr), "aspects": hocr_aspects(hocr)},
                     ensure_ascii=False),
                     encoding="utf-8")
 

@@ -98,3 +98,11 @@ def test_only_a_line_opening_numeral_is_a_section_number() -> None:
 
     words = ["II.", "NHIỆM", "VỤ", "mục", "II.", "nêu", "trên"]
     assert number_headings(words, [True, False, False, True, False, False, False]) == words
+
+
+def test_a_numeral_as_wide_as_three_strokes_is_section_three_even_alone() -> None:
+    from ocr.correct import number_headings
+
+    words = ["II.", "TỔ", "CHỨC"]  # the page's only heading: sections I and II came before
+    assert number_headings(words, [True, False, False], [1.95, 3.0, 3.5])[0] == "III."
+    assert number_headings(words, [True, False, False], [1.4, 3.0, 3.5])[0] == "II."

@@ -129,3 +129,15 @@ def test_section_three_is_not_read_as_section_two(tmp_path: Path) -> None:
         heads = [ln.split()[0] for ln in text.splitlines()
                  if ln.strip().startswith(("I", "V")) and "." in ln.split()[0]]
         assert heads == ["I.", "II.", "III.", "IV."], text
+
+
+def test_section_three_alone_on_its_page_is_known_by_its_width(tmp_path: Path) -> None:
+    body = (Para("III. TỔ CHỨC THỰC HIỆN", kind="heading"),
+            Para("Các chi bộ trực thuộc tổ chức quán triệt, thực hiện nghiêm túc."))
+    spec = replace(SPEC, body=body, dpi=150,
+                   degradation=Degradation(noise_sigma=6.0, blur_sigma=0.7))
+    pdf = tmp_path / "section3.pdf"
+    save_pdf(list(render(spec).pages), pdf, 150)
+    result = _recognise(pdf, tmp_path)
+    for text in (result.pages[0].text, _layer(result.archival_pdf, 1)):
+        assert [ln.split()[0] for ln in text.splitlines() if "TỔ CHỨC THỰC" in ln] == ["III."], text
