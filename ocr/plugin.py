@@ -254,7 +254,12 @@ _LINE_ELEMENT = re.compile(
 def split_wide_lines(hocr: str) -> str:
     """Cut hOCR lines at a wide gap into two lines, so the text layer holds the two printed
     blocks (issuer | motto, recipients | signature) as separate lines and `pdftotext` and
-    viewers read each block down its column instead of across both."""
+    viewers read each block down its column instead of across both.
+
+    Also cut where a word starts well left of where the one before it ends: on a noisy,
+    skewed page tesseract sometimes takes the end of one printed line and the start of the
+    next as one line. ocrmypdf writes no space after a word whose successor starts left of it,
+    so `pdftotext` would glue the two (`đảngviên`); as two lines they stay words."""
 
     def sub(m: re.Match[str]) -> str:
         words = list(_WORD_SPAN.finditer(m.group(9)))
@@ -265,7 +270,8 @@ def split_wide_lines(hocr: str) -> str:
         x1s = [int(b.group(3)) for b in boxes if b]
         top, bottom = int(m.group(5)), int(m.group(7))
         height = max(8, bottom - top)
-        cuts = [i for i in range(1, len(words)) if x0s[i] - x1s[i - 1] > 2.5 * height]
+        cuts = [i for i in range(1, len(words))
+                if x0s[i] - x1s[i - 1] > 2.5 * height or x0s[i] < x1s[i - 1] - height / 2]
         if not cuts:
             return m.group(0)
         parts = []

@@ -4,6 +4,7 @@ read out of the hOCR, lined up with each word, kept out of the hOCR ocrmypdf dra
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 from pathlib import Path
 
@@ -136,3 +137,27 @@ def test_line_starts_mark_the_first_word_of_each_line() -> None:
             + "</span>")
     assert [w for w, _ in hocr_words(hocr)] == ["III.", "TỔ", "IV."]
     assert hocr_line_starts(hocr) == [True, False, True]
+
+
+def _line(words: list[tuple[str, int, int]], top: int = 100, bottom: int = 130) -> str:
+    spans = "".join(f"<span class='ocrx_word' id='w{x0}' title='bbox {x0} {top} {x1} {bottom}; "
+                    f"x_wconf 90'>{text}</span> " for text, x0, x1 in words)
+    return (f"<span class='ocr_line' id='line_1' title=\"bbox {words[0][1]} {top} "
+            f"{max(w[2] for w in words)} {bottom}; baseline 0 -5\">{spans}</span>")
+
+
+def test_lines_are_cut_at_a_wide_gap_and_where_a_word_steps_back() -> None:
+    from ocr.plugin import split_wide_lines
+
+    def lines(hocr: str) -> list[list[str]]:
+        parts = re.split(r"<span class='ocr_line'", hocr)[1:]
+        return [[w for w, _ in hocr_words(part)] for part in parts]
+
+    together = _line([("Trình", 100, 180), ("Thường", 195, 300), ("trực", 315, 380)])
+    assert lines(split_wide_lines(together)) == [["Trình", "Thường", "trực"]]
+    # recipients | signature, printed side by side
+    apart = _line([("Nơi", 100, 150), ("nhận:", 160, 240), ("K/T", 900, 960), ("BAN", 975, 1040)])
+    assert lines(split_wide_lines(apart)) == [["Nơi", "nhận:"], ["K/T", "BAN"]]
+    # the end of one printed line and the start of the next, taken as one line
+    merged = _line([("hồ", 900, 950), ("đảng", 965, 1040), ("viên", 100, 160), ("trực", 175, 240)])
+    assert lines(split_wide_lines(merged)) == [["hồ", "đảng"], ["viên", "trực"]]
