@@ -252,14 +252,17 @@ _LINE_ELEMENT = re.compile(
 
 
 def split_wide_lines(hocr: str) -> str:
-    """Cut hOCR lines at a wide gap into two lines, so the text layer holds the two printed
-    blocks (issuer | motto, recipients | signature) as separate lines and `pdftotext` and
-    viewers read each block down its column instead of across both.
+    """hOCR lines made ready for ocrmypdf's text layer, so `pdftotext` and viewers find the
+    words we index:
 
-    Also cut where a word starts well left of where the one before it ends: on a noisy,
-    skewed page tesseract sometimes takes the end of one printed line and the start of the
-    next as one line. ocrmypdf writes no space after a word whose successor starts left of it,
-    so `pdftotext` would glue the two (`đảngviên`); as two lines they stay words."""
+    - cut at a wide gap into two lines: the two printed blocks (issuer | motto, recipients |
+      signature) become separate lines, read each down its column instead of across both;
+    - cut where a word starts well left of where the one before it ends (the end of one
+      printed line and the start of the next taken as one): ocrmypdf writes no space after a
+      word whose successor starts left of it;
+    - a word's box trimmed where it runs into the next word's (a speck or a blurred stroke
+      between them): ocrmypdf stretches each word over its box, and `pdftotext` joins two
+      words that overlap (`đảngviên`, `thờitheo` on a grainy page)."""
 
     def sub(m: re.Match[str]) -> str:
         words = list(_WORD_SPAN.finditer(m.group(9)))
@@ -270,16 +273,30 @@ def split_wide_lines(hocr: str) -> str:
         x1s = [int(b.group(3)) for b in boxes if b]
         top, bottom = int(m.group(5)), int(m.group(7))
         height = max(8, bottom - top)
+        gap = max(1, height // 10)
+        spans = [w.group(0) for w in words]
+        trimmed = False
+        for i in range(len(words) - 1):
+            if x0s[i] < x0s[i + 1] - gap and x1s[i] > x0s[i + 1] - gap:
+                x1s[i] = x0s[i + 1] - gap
+                box = boxes[i]
+                assert box is not None
+                head = words[i].group(1)
+                head = (head[:box.start()] + f"bbox {x0s[i]} {box.group(2)} {x1s[i]} "
+                        f"{box.group(4)}" + head[box.end():])
+                spans[i] = head + words[i].group(3) + words[i].group(4)
+                trimmed = True
         cuts = [i for i in range(1, len(words))
                 if x0s[i] - x1s[i - 1] > 2.5 * height or x0s[i] < x1s[i - 1] - height / 2]
-        if not cuts:
+        if not cuts and not trimmed:
             return m.group(0)
         parts = []
         bounds = [0, *cuts, len(words)]
         for n, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
-            body = "".join(" " + w.group(0) for w in words[a:b])
+            body = "".join(" " + span for span in spans[a:b])
+            left, right = (x0s[a], max(x1s[a:b])) if cuts else (m.group(4), m.group(6))
             parts.append(f"{m.group(1)}{m.group(2)}{'_' + str(n) if n else ''}{m.group(3)}"
-                         f"{x0s[a]} {top} {x1s[b - 1]} {bottom}{m.group(8)}{body}{m.group(10)}")
+                         f"{left} {top} {right} {bottom}{m.group(8)}{body}{m.group(10)}")
         return "\n".join(parts)
 
     return _LINE_ELEMENT.sub(sub, hocr)

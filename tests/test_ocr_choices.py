@@ -161,3 +161,14 @@ def test_lines_are_cut_at_a_wide_gap_and_where_a_word_steps_back() -> None:
     # the end of one printed line and the start of the next, taken as one line
     merged = _line([("hồ", 900, 950), ("đảng", 965, 1040), ("viên", 100, 160), ("trực", 175, 240)])
     assert lines(split_wide_lines(merged)) == [["hồ", "đảng"], ["viên", "trực"]]
+
+
+def test_a_word_box_running_into_the_next_is_trimmed_so_the_layer_keeps_the_space() -> None:
+    from ocr.plugin import split_wide_lines
+
+    hocr = _line([("đảng", 1185, 1331), ("viên;", 1315, 1427), ("kiểm", 1450, 1560)],
+                 top=1428, bottom=1483)
+    out = split_wide_lines(hocr)
+    boxes = [tuple(map(int, b)) for b in re.findall(r"bbox (\d+) \d+ (\d+) \d+; x_wconf", out)]
+    assert boxes == [(1185, 1310), (1315, 1427), (1450, 1560)]
+    assert [w for w, _ in hocr_words(out)] == ["đảng", "viên;", "kiểm"]
