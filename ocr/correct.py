@@ -287,6 +287,9 @@ def correct_words(words: list[tuple[str, int]],
 def _correct_pass(words: list[tuple[str, int]], choices: list[Choices | None]) -> list[str]:
     lm = model()
     inv = inventory()
+    # a syllable with a stamp's edge or specks stuck to it (`==Vũ`, `\u0060>=<Hoàng`) is the
+    # syllable: the signs go before it is read
+    words = [(_unstuck(w), c) for w, c in words]
     out = [w for w, _ in words]
     cores: list[str | None] = []
     for text, _ in words:
@@ -297,6 +300,11 @@ def _correct_pass(words: list[tuple[str, int]], choices: list[Choices | None]) -
         core = cores[i]
         if core is None:
             prev = START  # a number or symbol breaks the chain
+            unit = _UNIT.match(text)
+            if unit and i and _NUMBER.match(words[i - 1][0]):
+                # an area or a volume after a number: tesseract reads the raised 2 or 3 as a
+                # digit on the line (`120 m2` for "120 m²")
+                out[i] = unit.group(1) + "²³"[int(unit.group(2)) - 2] + unit.group(3)
             continue
         m = _CORE.match(unicodedata.normalize("NFC", text))
         assert m is not None
@@ -397,6 +405,20 @@ def _split_glued(core: str, prev: str, look) -> tuple[float, int] | None:  # typ
     return best
 
 
+_UNIT = re.compile(r"^((?:k|c|d)?m)([23])([.,;:)]*)$")
+_NUMBER = re.compile(r"^\(?\d[\d.,]*$")
+_STUCK = re.compile(r"^[^\w(\[\"'“‘\-–]+(?=[(\[\"'“‘]*[^\W\d_])|(?<=[^\W\d_.,;:!?…)\]\"'”’])[^\w.,;:!?…)\]\"'”’]+$")
+
+
+def _unstuck(text: str) -> str:
+    """`text` without signs stuck to its edges when what remains is a syllable."""
+    bare = _STUCK.sub("", text)
+    if bare == text:
+        return text
+    m = _CORE.match(unicodedata.normalize("NFC", bare))
+    return bare if m and m.group(2).lower() in inventory() else text
+
+
 def is_noise(text: str, confidence: int) -> bool:
     """A word tesseract was unsure of that is neither Vietnamese nor a number: specks, streaks
     and stamp edges read as letters (`Teeet`, `rð`, a lone `n` or `z`). Kept, they are wrong
@@ -413,7 +435,10 @@ def is_noise(text: str, confidence: int) -> bool:
         return any(ch not in _TEXT_PUNCTUATION for ch in text.strip())
     m = _CORE.match(text)
     if m is None:
-        return False  # a number, a document symbol
+        # a number or a document symbol (`09-HD/BXDĐ`, `b/c`, `K/T`) is kept; letters tangled
+        # with signs no text uses (`Z⁄...„x`, `F”_-=r`), read unsure, are a stamp or specks
+        return (confidence < NOISE_CONFIDENCE and not any(ch.isdigit() for ch in text)
+                and any(not ch.isalpha() and ch not in _TEXT_PUNCTUATION for ch in text))
     head, core, tail = m.groups()
     if len(core) == 1:
         if head or tail:

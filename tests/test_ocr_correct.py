@@ -106,3 +106,18 @@ def test_a_numeral_as_wide_as_three_strokes_is_section_three_even_alone() -> Non
     words = ["II.", "TỔ", "CHỨC"]  # the page's only heading: sections I and II came before
     assert number_headings(words, [True, False, False], [1.95, 3.0, 3.5])[0] == "III."
     assert number_headings(words, [True, False, False], [1.4, 3.0, 3.5])[0] == "II."
+
+
+@pytest.mark.parametrize("read, meant", [
+    ("diện tích 120 m2, gồm", "diện tích 120 m², gồm"),
+    ("khối lượng 35 m3;", "khối lượng 35 m³;"),
+    ("Mẫu M2 và phòng m2", "Mẫu M2 và phòng m2"),  # no number before it: not a unit
+])
+def test_square_and_cubic_metres_after_a_number_get_their_raised_digit(read: str,
+                                                                      meant: str) -> None:
+    assert correct_text(read) == meant
+
+
+def test_signs_stuck_to_a_syllable_go_but_symbols_and_list_dashes_stay() -> None:
+    words = [("==Vũ", 30), ("`>=<Hoàng", 39), ("-Các", 90), ("b/c),", 90), ("Z⁄..„x", 5)]
+    assert correct_words(words) == ["Vũ", "Hoàng", "-Các", "b/c),", "Z⁄..„x"]
