@@ -66,6 +66,8 @@ CHOICE_FLOOR = 10.0
 CHOICE_MARGIN = 2.5
 # A word under this tesseract confidence that is no syllable and holds no digit is dropped.
 NOISE_CONFIDENCE = 40
+# Letters mixed with signs (`/(v`, `ƯNNG...e.e.vÌ`) read under this confidence are never text.
+GARBLED_CONFIDENCE = 20
 # A lost space between two syllables (`bíthư` for "bí thư").
 GLUE_NATS = 2.0
 # A letter standing alone is noise under these confidences: a consonant (`n`, `k`: no word, and an
@@ -289,7 +291,7 @@ def _correct_pass(words: list[tuple[str, int]], choices: list[Choices | None]) -
     inv = inventory()
     # a syllable with a stamp's edge or specks stuck to it (`==Vũ`, `\u0060>=<Hoàng`) is the
     # syllable: the signs go before it is read
-    words = [(_unstuck(w), c) for w, c in words]
+    words = [(_unstuck(w.strip()), c) for w, c in words]
     out = [w for w, _ in words]
     cores: list[str | None] = []
     for text, _ in words:
@@ -405,6 +407,7 @@ def _split_glued(core: str, prev: str, look) -> tuple[float, int] | None:  # typ
     return best
 
 
+_SLASHED = re.compile(r"^[(\[]*[^\W\d_]{1,5}(?:/[^\W\d_]{1,8})+[.,;:)\]]*$")  # b/c, K/T, V/v
 _UNIT = re.compile(r"^((?:k|c|d)?m)([23])([.,;:)]*)$")
 _NUMBER = re.compile(r"^\(?\d[\d.,]*$")
 _STUCK = re.compile(r"^[^\w(\[\"'“‘\-–]+(?=[(\[\"'“‘]*[^\W\d_])|(?<=[^\W\d_.,;:!?…)\]\"'”’])[^\w.,;:!?…)\]\"'”’]+$")
@@ -428,7 +431,7 @@ def is_noise(text: str, confidence: int) -> bool:
     `a)` of a list, the initial `V.`). Punctuation standing alone is kept when it is the
     punctuation of text (a list's dash, a separator, the issuer's star) and dropped when it is
     a sign no administrative text uses (`¬`, `„`, `|`, `~`), whatever tesseract's confidence."""
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", text).strip()
     if not any(ch.isalnum() for ch in text):
         # punctuation alone: a list's dash, a separator, a bracket are text; a `¬`, `„`, `|`,
         # `~` or `\\` is a speck or a stamp's edge (administrative text has no such sign)
@@ -437,8 +440,10 @@ def is_noise(text: str, confidence: int) -> bool:
     if m is None:
         # a number or a document symbol (`09-HD/BXDĐ`, `b/c`, `K/T`) is kept; letters tangled
         # with signs no text uses (`Z⁄...„x`, `F”_-=r`), read unsure, are a stamp or specks
-        return (confidence < NOISE_CONFIDENCE and not any(ch.isdigit() for ch in text)
-                and any(not ch.isalpha() and ch not in _TEXT_PUNCTUATION for ch in text))
+        if any(ch.isdigit() for ch in text) or _SLASHED.match(text):
+            return False
+        return confidence < GARBLED_CONFIDENCE or (confidence < NOISE_CONFIDENCE and any(
+            not ch.isalpha() and ch not in _TEXT_PUNCTUATION for ch in text))
     head, core, tail = m.groups()
     if len(core) == 1:
         if head or tail:

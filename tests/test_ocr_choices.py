@@ -125,7 +125,9 @@ def test_a_letter_standing_alone_is_noise_unless_tesseract_was_sure() -> None:
     assert is_noise("¬", 90) and is_noise("„", 70) and is_noise("|", 54)  # specks, streaks
     assert is_noise("_—_———>~", 25) and is_noise("\\", 96)
     assert is_noise("Z⁄...„x", 5) and is_noise("F”_-=r", 0)  # letters tangled with signs
-    assert not is_noise("Z⁄...„x", 60) and not is_noise("/Z", 0) and not is_noise("$2", 7)
+    assert not is_noise("Z⁄...„x", 60) and not is_noise("$2", 7)
+    assert is_noise("/Z", 0) and is_noise("/(v", 6) and is_noise("ƯNNG...e.e.vÌ", 0)  # garbled
+    assert not is_noise("T/M", 5) and not is_noise("(V/v", 12)
 
 
 def test_line_starts_mark_the_first_word_of_each_line() -> None:

@@ -121,3 +121,4 @@ def test_square_and_cubic_metres_after_a_number_get_their_raised_digit(read: str
 def test_signs_stuck_to_a_syllable_go_but_symbols_and_list_dashes_stay() -> None:
     words = [("==Vũ", 30), ("`>=<Hoàng", 39), ("-Các", 90), ("b/c),", 90), ("Z⁄..„x", 5)]
     assert correct_words(words) == ["Vũ", "Hoàng", "-Các", "b/c),", "Z⁄..„x"]
+    assert correct_words([(" BÍTHƯ", 28)]) == ["BÍ THƯ"]  # a space tesseract left in the word
