@@ -302,6 +302,53 @@ def split_wide_lines(hocr: str) -> str:
     return _LINE_ELEMENT.sub(sub, hocr)
 
 
+_BASELINE = re.compile(r"baseline (-?[\d.]+) (-?\d+)")
+# Lines in the text layer are sized up to this percentile of a page's line sizes.
+LAYER_SIZE_PERCENTILE = 0.9
+
+
+def even_line_sizes(hocr: str) -> str:
+    """The lines of a page's text layer brought to one size (none made smaller).
+
+    ocrmypdf sets each line's font size from its box: the height from its baseline to its top.
+    In Vietnamese that height follows the marks (a line with `Ữ` or `Ộ` stands taller than one
+    without), so lines printed alike get sizes far apart. `pdftotext` groups lines into blocks
+    only when their sizes agree within 5% and their spacing is small against the size, and
+    orders a page by those blocks: with uneven sizes it reads the issuer and the motto, the
+    recipients and the signature, row by row across both. Here each line's top is raised so
+    its height is at least the page's 90th percentile; baselines, word boxes and the words'
+    horizontal fit stay as they were, so search and selection land where they did. Measured
+    with `bench/ocr_quality.py` on the dev corpus: the layer's character error rate went from
+    4.6% to 3.5% (the indexed text's: 3.5%); sizing to the median gave 4.1%, every line to
+    the median 4.0% (but words split on sloped lines), shrinking tall lines 5.0%. On the
+    generated poor scans and the samples the layer now reads within 0.4 and 1.5 points of the
+    indexed text (2.2 and 4.5 before this work)."""
+    lines = []
+    for m in _LINE_ELEMENT.finditer(hocr):
+        base = _BASELINE.search(m.group(8))
+        if base is None or "textangle" in m.group(8):
+            continue
+        size = int(m.group(7)) + int(base.group(2)) - int(m.group(5))
+        if size > 0:
+            lines.append((size, m.start()))
+    if len(lines) < 2:
+        return hocr
+    sizes = sorted(size for size, _ in lines)
+    floor = sizes[min(len(sizes) - 1, int(len(sizes) * LAYER_SIZE_PERCENTILE))]
+    target = {at: floor for size, at in lines if size < floor}
+
+    def sub(m: re.Match[str]) -> str:
+        if m.start() not in target:
+            return m.group(0)
+        base = _BASELINE.search(m.group(8))
+        assert base is not None
+        top = int(m.group(7)) + int(base.group(2)) - target[m.start()]
+        return (f"{m.group(1)}{m.group(2)}{m.group(3)}{m.group(4)} {top} {m.group(6)} "
+                f"{m.group(7)}{m.group(8)}{m.group(9)}{m.group(10)}")
+
+    return _LINE_ELEMENT.sub(sub, hocr)
+
+
 class SohoaTesseract(TesseractOcrEngine):
     """Tesseract, then the Vietnamese correction applied to the hOCR words, so the text layer
     ocrmypdf draws from the hOCR and the sidecar text we index say the same thing."""
@@ -337,7 +384,7 @@ class SohoaTesseract(TesseractOcrEngine):
             if changed:
                 hocr = hocr_replace_words(hocr, corrected)
         Path(output_text).write_text(hocr_text(hocr), encoding="utf-8")
-        split = split_wide_lines(hocr)
+        split = even_line_sizes(split_wide_lines(hocr))
         if changed or stripped or split != hocr:
             Path(output_hocr).write_text(split, encoding="utf-8")
         scored = [c for w, c in words if any(ch.isalnum() for ch in w)]

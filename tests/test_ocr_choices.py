@@ -176,3 +176,19 @@ def test_a_word_box_running_into_the_next_is_trimmed_so_the_layer_keeps_the_spac
     boxes = [tuple(map(int, b)) for b in re.findall(r"bbox (\d+) \d+ (\d+) \d+; x_wconf", out)]
     assert boxes == [(1185, 1310), (1315, 1427), (1450, 1560)]
     assert [w for w, _ in hocr_words(out)] == ["đảng", "viên;", "kiểm"]
+
+
+def test_text_layer_lines_are_sized_up_alike_with_their_baselines_kept() -> None:
+    from ocr.plugin import even_line_sizes
+
+    def line(n: int, top: int, bottom: int, base: int) -> str:
+        return (f"<span class='ocr_line' id='line_1_{n}' title=\"bbox 100 {top} 900 {bottom}; "
+                f"baseline 0 {base}; x_size 40\"><span class='ocrx_word' id='w{n}' "
+                f"title='bbox 100 {top} 200 {bottom}; x_wconf 90'>chữ</span></span>")
+
+    # baseline-to-top heights 40 (a line with tall marks), 30 and 31
+    hocr = line(1, 100, 150, -10) + line(2, 170, 210, -10) + line(3, 229, 270, -10)
+    out = even_line_sizes(hocr)
+    tops = [int(t) for t in re.findall(r"class='ocr_line'[^>]*bbox \d+ (\d+)", out)]
+    assert tops == [100, 160, 220]  # all 40 high now; bottoms and baselines unchanged
+    assert out.count("baseline 0 -10") == 3
