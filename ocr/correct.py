@@ -33,8 +33,10 @@ from sohoa.vntext import fold
 
 DATA = Path(__file__).with_name("data") / "vi_text.txt"
 # a word between ordinary punctuation; anything else (b/c, V/v, 27-KH/ĐU, 3,5) is left alone
-_CORE = re.compile(r"^([(\[\"'“‘]*)([^\W\d_]+)([.,;:!?…)\]\"'”’]*)$")
-_SYL = re.compile(r"[^\W\d_]+")
+# letters: word characters that are neither digits (`\d` misses the raised ² and ³ and ½) nor _
+_LETTER = "[^\\W\\d_\u00b2\u00b3\u00b9\u00bc-\u00be\u2070-\u2079]"
+_CORE = re.compile(rf"^([(\[\"'“‘]*)({_LETTER}+)([.,;:!?…)\]\"'”’]*)$")
+_SYL = re.compile(rf"{_LETTER}+")
 START = "<s>"
 
 # Confusions of tesseract on Vietnamese scans, on accent-folded letters: (read, meant) -> cost.
@@ -58,8 +60,10 @@ _MULTI = [(k, v) for k, v in _CHEAP.items() if len(k[0]) + len(k[1]) > 2]
 # Score units are natural logs of probabilities; an edit costs this many nats per unit.
 EDIT_NATS = 4.0
 MARK_NATS = 1.6  # one tone or vowel mark added, dropped or changed
+NAME_MARGIN = 12.0  # the same for a capitalised syllable the model's text never holds
 VALID_MARGIN = 5.0  # a valid syllable is re-marked only when context gains this much (nats)
 MAX_EDIT = 1.5
+MAX_SYLLABLE_LETTERS = 7  # nghiêng
 # Tesseract's character choices (lstm_choice_mode 2): a choice under this confidence is noise.
 CHOICE_FLOOR = 10.0
 # A valid syllable becomes another that tesseract also considered when context gains this much.
@@ -74,7 +78,7 @@ GLUE_NATS = 2.0
 # initial or a list's letter carries its full stop or bracket), a letter Vietnamese never writes.
 LONE_LETTER_CONFIDENCE = 60
 LONE_FOREIGN_CONFIDENCE = 95
-_TEXT_PUNCTUATION = set(".,;:!?()[]\"'“”‘’-–—/*%…")
+_TEXT_PUNCTUATION = set(".,;:!?()[]\"'“”‘’-–—/*%…+•&=§°№×□☐#@")
 _VI_ALPHABET = set("aăâbcdđeêghiklmnoôơpqrstuưvxy") | {
     unicodedata.normalize("NFC", v + t) for v in "aăâeêioôơuưy"
     for t in ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")}
@@ -219,7 +223,7 @@ def candidates(read: str, valid: bool) -> tuple[tuple[str, float], ...]:
     out: dict[str, float] = {}
     for syl in lm.by_fold.get(folded, ()):
         out[syl] = MARK_NATS * _mark_changes(read, syl)
-    if not valid:
+    if not valid and len(folded) <= MAX_SYLLABLE_LETTERS + 2:  # a longer reading is no syllable
         for key in _near(folded):
             cost = edit_cost(folded, key)
             if cost > MAX_EDIT:
@@ -300,6 +304,10 @@ def _correct_pass(words: list[tuple[str, int]], choices: list[Choices | None]) -
     prev = START
     for i, (text, conf) in enumerate(words):
         core = cores[i]
+        if core is not None and len(core) == 1:
+            # a list's `b)`, a clause's `điểm đ`, an initial: a letter alone is left as read
+            prev = core if core in inv else START
+            continue
         if core is None:
             prev = START  # a number or symbol breaks the chain
             unit = _UNIT.match(text)
@@ -373,9 +381,12 @@ def _correct_pass(words: list[tuple[str, int]], choices: list[Choices | None]) -
             supported = lm.seen(prev, best) or any(lm.seen(best, v) for v, _ in ahead)
             # a reading with no mark at all is the typical loss (a line read as plain ASCII)
             allowed = 2 if fold(core) == core else 1
+            # a capitalised real syllable may be a name (Cà Mau, Lã, Đàm) the model has
+            # never seen, which costs it about 8 nats: it needs a wider margin
+            margin = NAME_MARGIN if titled and lm.unigrams.get(core, 0) == 0 else VALID_MARGIN
             if (best != core and supported
                     and _mark_changes(core, best) <= allowed
-                    and best_score - here > VALID_MARGIN):
+                    and best_score - here > margin):
                 choice = best
             elif best in seen_by_tesseract and best_score - here > CHOICE_MARGIN:
                 # tesseract itself hesitated between the two readings: the context decides
@@ -407,14 +418,17 @@ def _split_glued(core: str, prev: str, look) -> tuple[float, int] | None:  # typ
     return best
 
 
-_SLASHED = re.compile(r"^[(\[]*[^\W\d_]{1,5}(?:/[^\W\d_]{1,8})+[.,;:)\]]*$")  # b/c, K/T, V/v
+# b/c, K/T, V/v, GD&ĐT, QĐ-UBND, TP.HCM, an e-mail address: symbols, never noise
+_SLASHED = re.compile(r"^[(\[]*[^\W\d_]+(?:[/&.\-@][^\W\d_]+)+[.,;:)\]]*$")
 _UNIT = re.compile(r"^((?:k|c|d)?m)([23])([.,;:)]*)$")
 _NUMBER = re.compile(r"^\(?\d[\d.,]*$")
-_STUCK = re.compile(r"^[^\w(\[\"'“‘\-–]+(?=[(\[\"'“‘]*[^\W\d_])|(?<=[^\W\d_.,;:!?…)\]\"'”’])[^\w.,;:!?…)\]\"'”’]+$")
+_SPECKS = "=~|\\\\`<>„^_{}¬"  # signs tesseract makes of specks and stamp edges
+_STUCK = re.compile(rf"^[{_SPECKS}]+(?=\w)|(?<=\w)[{_SPECKS}]+$")
 
 
 def _unstuck(text: str) -> str:
-    """`text` without signs stuck to its edges when what remains is a syllable."""
+    """`text` without speck signs stuck to its edges when what remains is a syllable."""
+    text = unicodedata.normalize("NFC", text)
     bare = _STUCK.sub("", text)
     if bare == text:
         return text
@@ -432,6 +446,8 @@ def is_noise(text: str, confidence: int) -> bool:
     punctuation of text (a list's dash, a separator, the issuer's star) and dropped when it is
     a sign no administrative text uses (`¬`, `„`, `|`, `~`), whatever tesseract's confidence."""
     text = unicodedata.normalize("NFC", text).strip()
+    if " " in text:  # two syllables the correction split apart (`bí thư`)
+        return all(is_noise(part, confidence) for part in text.split())
     if not any(ch.isalnum() for ch in text):
         # punctuation alone: a list's dash, a separator, a bracket are text; a `¬`, `„`, `|`,
         # `~` or `\\` is a speck or a stamp's edge (administrative text has no such sign)
@@ -449,6 +465,8 @@ def is_noise(text: str, confidence: int) -> bool:
         if head or tail:
             return False
         letter = core.lower()
+        if core.isupper():  # Chương V, lần thứ X, Phụ lục B, nhóm A
+            return confidence < NOISE_CONFIDENCE
         if letter not in _VI_ALPHABET:  # z, f, w, j, š, ƒ: no Vietnamese word is one of them
             return confidence < LONE_FOREIGN_CONFIDENCE
         if letter not in inventory():  # a consonant alone: n, x, k, t
@@ -488,7 +506,9 @@ def number_headings(texts: list[str], line_starts: list[bool],
         before = heads[k - 1][1] if k else None
         after = heads[k + 1][1] if k + 1 < len(heads) else None
         wide = aspects is not None and aspects[i] >= THREE_STROKES_ASPECT
-        if wide or before == 2 or (after == 4 and before != 3):
+        # before IV only when nothing came before it on the page: after I, the II is real
+        # and the III was lost (`Ill.`, `III.TỔ`)
+        if wide or before == 2 or (after == 4 and before is None):
             out[i] = texts[i].replace("II.", "III.", 1)
             heads[k] = (i, 3)
     return out

@@ -153,6 +153,7 @@ def hocr_aspects(hocr: str) -> list[float]:
 
 
 _BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
+_BASELINE = re.compile(r"baseline (-?[\d.]+) (-?\d+)")
 _PAGE = re.compile(r"<div class=['\"]ocr_page['\"][^>]*?bbox (\d+) (\d+) (\d+) (\d+)")
 _LINE_TAG = re.compile(
     r"<span class=['\"]ocr_(?:line|caption|header|textfloat)['\"][^>]*?bbox (\d+) (\d+) (\d+) (\d+)")
@@ -267,8 +268,9 @@ def split_wide_lines(hocr: str) -> str:
     def sub(m: re.Match[str]) -> str:
         words = list(_WORD_SPAN.finditer(m.group(9)))
         boxes = [_BBOX.search(w.group(1)) for w in words]
-        if len(words) < 2 or any(b is None for b in boxes):
-            return m.group(0)
+        if (len(words) < 2 or any(b is None for b in boxes)
+                or m.group(9).count("ocrx_word") != len(words)):
+            return m.group(0)  # a word we could not rebuild (no confidence): leave the line
         x0s = [int(b.group(1)) for b in boxes if b]
         x1s = [int(b.group(3)) for b in boxes if b]
         top, bottom = int(m.group(5)), int(m.group(7))
@@ -295,16 +297,24 @@ def split_wide_lines(hocr: str) -> str:
         for n, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
             body = "".join(" " + span for span in spans[a:b])
             left, right = (x0s[a], max(x1s[a:b])) if cuts else (m.group(4), m.group(6))
+            title_rest = m.group(8)
+            base = _BASELINE.search(title_rest)
+            if cuts and n and base is not None:
+                # the baseline is given from the box's left edge, which moved right
+                slope = float(base.group(1))
+                shifted = round(int(base.group(2)) + slope * (x0s[a] - int(m.group(4))))
+                title_rest = (title_rest[:base.start()] + f"baseline {base.group(1)} {shifted}"
+                              + title_rest[base.end():])
             parts.append(f"{m.group(1)}{m.group(2)}{'_' + str(n) if n else ''}{m.group(3)}"
-                         f"{left} {top} {right} {bottom}{m.group(8)}{body}{m.group(10)}")
+                         f"{left} {top} {right} {bottom}{title_rest}{body}{m.group(10)}")
         return "\n".join(parts)
 
     return _LINE_ELEMENT.sub(sub, hocr)
 
 
-_BASELINE = re.compile(r"baseline (-?[\d.]+) (-?\d+)")
 # Lines in the text layer are sized up to this percentile of a page's line sizes.
 LAYER_SIZE_PERCENTILE = 0.9
+LAYER_SIZE_CAP = 1.5
 
 
 def even_line_sizes(hocr: str) -> str:
@@ -334,7 +344,9 @@ def even_line_sizes(hocr: str) -> str:
     if len(lines) < 2:
         return hocr
     sizes = sorted(size for size, _ in lines)
-    floor = sizes[min(len(sizes) - 1, int(len(sizes) * LAYER_SIZE_PERCENTILE))]
+    # a tall heading or a seal read as a line must not size every line: at most 1.5x the median
+    floor = min(sizes[min(len(sizes) - 1, int(len(sizes) * LAYER_SIZE_PERCENTILE))],
+                int(sizes[len(sizes) // 2] * LAYER_SIZE_CAP))
     target = {at: floor for size, at in lines if size < floor}
 
     def sub(m: re.Match[str]) -> str:
@@ -342,7 +354,8 @@ def even_line_sizes(hocr: str) -> str:
             return m.group(0)
         base = _BASELINE.search(m.group(8))
         assert base is not None
-        top = int(m.group(7)) + int(base.group(2)) - target[m.start()]
+        # a negative coordinate is no bbox to ocrmypdf's hOCR reader: the line would be dropped
+        top = max(0, int(m.group(7)) + int(base.group(2)) - target[m.start()])
         return (f"{m.group(1)}{m.group(2)}{m.group(3)}{m.group(4)} {top} {m.group(6)} "
                 f"{m.group(7)}{m.group(8)}{m.group(9)}{m.group(10)}")
 

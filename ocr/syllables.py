@@ -80,7 +80,10 @@ def inventory() -> frozenset[str]:
     for onset in ONSETS:
         pairs = [(onset, r) for r in RHYMES if _spelling_ok(onset, r)]
         if onset == "gi":
-            pairs.append(("g", "i"))  # gì, gỉ
+            # gi + a rhyme in i is written with one i: gì, gìn, gịt
+            pairs += [("g", r) for r in RHYMES if r.startswith("i") and not r.startswith("iê")]
+        if onset == "qu":
+            pairs += [("qu", r) for r in ("ynh", "yt", "ych")]  # quỳnh, quýt, quých
         for on, rhyme in pairs:
             base = on + rhyme
             out.add(base)

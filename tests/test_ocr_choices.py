@@ -192,3 +192,41 @@ def test_text_layer_lines_are_sized_up_alike_with_their_baselines_kept() -> None
     tops = [int(t) for t in re.findall(r"class='ocr_line'[^>]*bbox \d+ (\d+)", out)]
     assert tops == [100, 160, 220]  # all 40 high now; bottoms and baselines unchanged
     assert out.count("baseline 0 -10") == 3
+
+
+def test_signs_of_text_capitals_and_abbreviations_are_never_noise() -> None:
+    from ocr.correct import is_noise
+
+    for sign in ("+", "•", "&", "=", "§", "°", "№"):
+        assert not is_noise(sign, 5), sign
+    assert not is_noise("V", 50) and not is_noise("X", 45)  # Chương V, lần thứ X
+    for symbol in ("GD&ĐT", "QĐ-UBND", "TP.HCM", "ubnd@camau.gov.vn", "m²"):
+        assert not is_noise(symbol, 10), symbol
+    assert not is_noise("bí thư", 39)  # a glued word the correction split
+    assert is_noise("n ¬", 10)
+
+
+def test_layer_sizes_are_capped_and_never_negative() -> None:
+    from ocr.plugin import even_line_sizes
+
+    def line(n: int, top: int, bottom: int) -> str:
+        return (f"<span class='ocr_line' id='line_1_{n}' title=\"bbox 100 {top} 900 {bottom}; "
+                f"baseline 0 -5\"><span class='ocrx_word' id='w{n}' "
+                f"title='bbox 100 {top} 200 {bottom}; x_wconf 90'>chữ</span></span>")
+
+    # a seal read as a 300 px line among 30 px lines near the top of the page
+    hocr = line(1, 8, 40) + line(2, 50, 85) + line(3, 95, 130) + line(4, 140, 445)
+    out = even_line_sizes(hocr)
+    tops = [int(t) for t in re.findall(r"class='ocr_line'[^>]*bbox \d+ (\d+)", out)]
+    # heights 27, 30, 30, 300: all brought to 45 (1.5x the median 30, not the seal's 300);
+    # the first line's top would be -10, which ocrmypdf would not read: 0
+    assert tops == [0, 35, 80, 140]
+
+
+def test_a_line_with_a_word_we_cannot_rebuild_is_left_whole() -> None:
+    from ocr.plugin import split_wide_lines
+
+    hocr = (_line([("Nơi", 100, 150), ("nhận:", 160, 240)])
+            .replace("</span></span>", "</span> <span class='ocrx_word' id='x' "
+                     "title='bbox 900 100 960 130'>BAN</span></span>"))
+    assert split_wide_lines(hocr) == hocr

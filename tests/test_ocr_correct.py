@@ -122,3 +122,34 @@ def test_signs_stuck_to_a_syllable_go_but_symbols_and_list_dashes_stay() -> None
     words = [("==Vũ", 30), ("`>=<Hoàng", 39), ("-Các", 90), ("b/c),", 90), ("Z⁄..„x", 5)]
     assert correct_words(words) == ["Vũ", "Hoàng", "-Các", "b/c),", "Z⁄..„x"]
     assert correct_words([(" BÍTHƯ", 28)]) == ["BÍ THƯ"]  # a space tesseract left in the word
+
+
+@pytest.mark.parametrize("text", [
+    "điểm b khoản 1; a) b) d) đ) V. KẾT LUẬN",  # a letter alone is left as read
+    "Giữ gìn, bà Quỳnh, quả quýt",  # gi + in, qu + ynh and yt are syllables
+    "Cà Mau, Đà Nẵng, bà Lã Thị Hoa, ông Đàm Văn Nam, Thạnh Phú",  # names the model lacks
+    "khối lượng 35 m³; 120 m², ½ số",  # raised digits are digits, not letters
+])
+def test_review_findings_are_left_alone(text: str) -> None:
+    assert correct_text(text) == text
+
+
+def test_decomposed_marks_are_not_signs_stuck_to_a_word() -> None:
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", "ông và đã ký")
+    assert unicodedata.normalize("NFC", correct_text(text)) == "ông và đã ký"
+
+
+def test_a_lost_section_three_does_not_turn_section_two() -> None:
+    from ocr.correct import number_headings
+
+    assert number_headings(["I.", "II.", "Ill.", "IV."], [True] * 4)[1] == "II."
+
+
+def test_a_very_long_garbage_token_is_quick() -> None:
+    import time
+
+    start = time.process_time()
+    correct_text("x" * 400 + " và " + "ab" * 300)
+    assert time.process_time() - start < 2.0  # was 30 s: candidates of a 400-letter word
