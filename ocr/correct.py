@@ -24,6 +24,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -402,7 +403,8 @@ def _correct_pass(words: list[tuple[str, int]], choices: list[Choices | None]) -
     return out
 
 
-def _split_glued(core: str, prev: str, look) -> tuple[float, int] | None:  # type: ignore[no-untyped-def]
+def _split_glued(core: str, prev: str,
+                 look: Callable[[str], float]) -> tuple[float, int] | None:
     """(score, cut) for a reading that is two syllables run together (`bíthư`, `hoạttạm`: the
     space between them lost in a tight or letter-spaced line), when the pair is attested in the
     model's text; None otherwise. Scored like a candidate, the lost space costing GLUE_NATS."""
@@ -432,7 +434,7 @@ def _unstuck(text: str) -> str:
     bare = _STUCK.sub("", text)
     if bare == text:
         return text
-    m = _CORE.match(unicodedata.normalize("NFC", bare))
+    m = _CORE.match(bare)
     return bare if m and m.group(2).lower() in inventory() else text
 
 
@@ -451,7 +453,7 @@ def is_noise(text: str, confidence: int) -> bool:
     if not any(ch.isalnum() for ch in text):
         # punctuation alone: a list's dash, a separator, a bracket are text; a `¬`, `„`, `|`,
         # `~` or `\\` is a speck or a stamp's edge (administrative text has no such sign)
-        return any(ch not in _TEXT_PUNCTUATION for ch in text.strip())
+        return any(ch not in _TEXT_PUNCTUATION for ch in text)
     m = _CORE.match(text)
     if m is None:
         # a number or a document symbol (`09-HD/BXDĐ`, `b/c`, `K/T`) is kept; letters tangled
